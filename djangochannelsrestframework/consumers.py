@@ -1,0 +1,445 @@
+"""``AsyncAPIConsumer``: turns JSON frames into action calls and their results into replies.
+
+A frame ``{"action": "retrieve", "pk": 2, "request_id": 7}`` runs the action named
+``retrieve`` with ``pk=2`` (plus ``action`` and ``request_id``) after the permission checks;
+a returned ``(data, status)`` becomes one reply envelope. Every failure, whether bad client
+input or a bug in an action, becomes one error envelope and the connection stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections import defaultdict
+from collections.abc import Coroutine, Iterable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework.exceptions import APIException, MethodNotAllowed, PermissionDenied
+from rest_framework.response import Response
+
+from djangochannelsrestframework import encoders
+from djangochannelsrestframework.exceptions import (
+    ActionMissingException,
+    Conflict,
+    InvalidMessage,
+    MessageTooLarge,
+    ServerError,
+)
+from djangochannelsrestframework.permissions import (
+    BasePermission,
+    WrappedDRFPermission,
+    _ensure_base,
+)
+from djangochannelsrestframework.protocol import RESERVED_MESSAGE_KEYS, envelope
+from djangochannelsrestframework.scope_utils import ensure_async, request_from_scope
+from djangochannelsrestframework.settings import SettingDefault, api_settings
+
+logger = logging.getLogger("djangochannelsrestframework.consumers")
+
+__all__ = [
+    "APIConsumerMetaclass",
+    "AsyncAPIConsumer",
+    "AsyncJsonWebsocketConsumer",
+    "database_sync_to_async",
+    "PermissionDenied",
+    "MethodNotAllowed",
+    "APIException",
+    "Response",
+    "api_settings",
+    "BasePermission",
+    "WrappedDRFPermission",
+    "request_from_scope",
+    "ensure_async",
+    "ActionMissingException",
+    "logger",
+]
+
+
+def _find_actions(cls: type) -> dict[str, str]:
+    """Map wire name → method name for every ``@action()`` method of ``cls`` and its bases.
+
+    Attributes are read statically so that descriptors (settings-backed defaults,
+    observers) are not evaluated while the class is being created.
+    """
+    actions: dict[str, str] = {}
+    for method_name in dir(cls):
+        attribute = inspect.getattr_static(cls, method_name, None)
+        if isinstance(attribute, staticmethod | classmethod):
+            attribute = attribute.__func__
+        if callable(attribute) and getattr(attribute, "action", False) is True:
+            options = getattr(attribute, "kwargs", None) or {}
+            actions[options.get("name", method_name)] = method_name
+    return actions
+
+
+class APIConsumerMetaclass(type):
+    """Builds ``available_actions`` (wire name → method name) for each consumer class."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], body: dict[str, Any]) -> type:
+        cls = super().__new__(mcs, name, bases, body)
+        cls.available_actions = _find_actions(cls)
+        cls._action_signatures = {}
+        return cls
+
+
+def _argument_problems(signature: inspect.Signature, keys: Iterable[str]) -> list[str]:
+    """Explain why message ``keys`` cannot be passed to an action with ``signature``.
+
+    ``action`` and ``request_id`` are always passed by the consumer, so they count as
+    provided but are never reported as unexpected: a signature without them is a bug in
+    the action, not in the client's message.
+    """
+    parameters = signature.parameters
+    provided = set(keys) | {"action", "request_id"}
+    problems = [
+        f'Missing required key "{name}".'
+        for name, parameter in parameters.items()
+        if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+        and parameter.default is parameter.empty
+        and name not in provided
+    ]
+    if not any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
+        accepted = {
+            name for name, p in parameters.items() if p.kind != p.POSITIONAL_ONLY
+        }
+        problems += [f'Unexpected key "{key}".' for key in sorted(set(keys) - accepted)]
+    return problems
+
+
+class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclass):
+    """Base consumer for JSON actions, with permissions and one error path.
+
+    Set ``permission_classes`` to protect it (default: the ``DEFAULT_PERMISSION_CLASSES``
+    setting, read when used) and mark methods with ``@action()`` to expose them.
+    """
+
+    permission_classes: Any = SettingDefault("DEFAULT_PERMISSION_CLASSES")
+    #: Channel-layer groups joined on connect (Channels' attribute); a set per instance.
+    groups: Any = ()
+    #: Message keys refused with a 400: they name parameters that the dispatch path or the
+    #: hooks pass by name, so a client sending them would collide with those arguments.
+    reserved_message_keys: frozenset[str] = RESERVED_MESSAGE_KEYS
+    available_actions: dict[str, str]
+    _action_signatures: dict[str, inspect.Signature]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_arguments = (args, kwargs)
+        self._serving = False
+        self.groups = set(self.groups or ())
+        self.detached_tasks: defaultdict[str, list[asyncio.Task[Any]]] = defaultdict(list)
+        self._observer_group_to_request_id: defaultdict[str, defaultdict[str, set[Any]]] = (
+            defaultdict(lambda: defaultdict(set))
+        )
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Serve one connection; an instance already serving one hands a new one to a copy.
+
+        1.3 let a consumer *instance* be mounted directly (tests do, and so does
+        ``view_as_consumer``), which made concurrent connections share its state. A copy
+        made with the same constructor arguments keeps every connection's state apart.
+        """
+        if self._serving:
+            args, kwargs = self._init_arguments
+            return await type(self)(*args, **kwargs)(scope, receive, send)
+        self._serving = True
+        await super().__call__(scope, receive, send)
+
+    # Connection lifecycle ------------------------------------------------------------------
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        """Ask every permission's ``can_connect``; refuse the handshake if one says no."""
+        try:
+            for permission in self.get_permissions(action="connect"):
+                allowed = await ensure_async(permission.can_connect)(
+                    scope=self.scope, consumer=self, message=message
+                )
+                if not allowed:
+                    raise PermissionDenied()
+        except PermissionDenied:
+            await self.close()
+            return
+        except Exception:
+            logger.exception("Error while checking connect permissions; handshake refused")
+            await self.close()
+            return
+        await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """Cancel this connection's detached tasks, then leave every joined group."""
+        await self.cancel_detached_tasks()
+        await super().websocket_disconnect(message)
+
+    async def add_group(self, name: str) -> None:
+        """Join channel-layer group ``name`` (left automatically on disconnect)."""
+        if name not in self.groups:
+            await self.channel_layer.group_add(name, self.channel_name)
+            self.groups.add(name)
+
+    async def remove_group(self, name: str) -> None:
+        """Leave channel-layer group ``name`` if this connection joined it."""
+        if name in self.groups:
+            await self.channel_layer.group_discard(name, self.channel_name)
+            self.groups.discard(name)
+
+    # Permissions ---------------------------------------------------------------------------
+
+    def get_action_option(self, action: str, option: str, default: Any = None) -> Any:
+        """Return an option given to ``@action(...)`` for ``action``, else ``default``."""
+        method_name = self.available_actions.get(action) if isinstance(action, str) else None
+        if method_name is None:
+            return default
+        options = getattr(getattr(type(self), method_name, None), "kwargs", None) or {}
+        return options.get(option, default)
+
+    def get_permissions(self, action: str, **kwargs: Any) -> list[Any]:
+        """Instantiate the permissions that apply to ``action``.
+
+        ``@action(permission_classes=[...])`` replaces the consumer's list for that action.
+        DRF permission classes are wrapped so they can be used as they are.
+        """
+        permission_classes = self.get_action_option(
+            action, "permission_classes", self.permission_classes
+        )
+        return [_ensure_base(permission) for permission in permission_classes]
+
+    async def check_permissions(self, action: str, **kwargs: Any) -> None:
+        """Raise ``PermissionDenied`` unless every permission allows ``action``."""
+        for permission in self.get_permissions(action=action, **kwargs):
+            allowed = await ensure_async(permission.has_permission)(
+                scope=self.scope, consumer=self, action=action, **kwargs
+            )
+            if not allowed:
+                raise PermissionDenied()
+
+    # Receiving -----------------------------------------------------------------------------
+
+    def get_max_message_size(self) -> int | None:
+        """Largest frame (bytes) that is parsed; ``None`` for no limit."""
+        return api_settings.MAX_MESSAGE_SIZE
+
+    def _frame_too_large(self, text_data: str | None, bytes_data: bytes | None) -> bool:
+        limit = self.get_max_message_size()
+        if limit is None:
+            return False
+        if bytes_data is not None:
+            return len(bytes_data) > limit
+        assert text_data is not None
+        # A character is at least one byte: only count bytes when it could matter.
+        return len(text_data) > limit or (
+            len(text_data) * 4 > limit and len(text_data.encode("utf-8")) > limit
+        )
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        """Decode a frame and hand it to ``receive_json``; unreadable frames get a 400/413."""
+        try:
+            if self._frame_too_large(text_data, bytes_data):
+                raise MessageTooLarge()
+            if text_data is None:
+                raise InvalidMessage("Binary frames are not supported; send JSON text.")
+            try:
+                content = await self.decode_json(text_data)
+            except ValueError as exc:
+                raise InvalidMessage(f"Invalid JSON: {exc}") from None
+        except APIException as exc:
+            await self.handle_exception(exc, action=None, request_id=None)
+            return
+        await self.receive_json(content, **kwargs)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Find the action and request id in a decoded message and run the action."""
+        if not isinstance(content, dict):
+            await self.handle_exception(
+                InvalidMessage("Expected a JSON object with an \"action\" key."),
+                action=None,
+                request_id=None,
+            )
+            return
+        request_id = content.pop("request_id", None)
+        try:
+            action, content = await self.get_action_name(content, **kwargs)
+        except KeyError:
+            await self.handle_exception(ActionMissingException(), action=None, request_id=request_id)
+            return
+        except Exception as exc:
+            await self.handle_exception(exc, action=None, request_id=request_id)
+            return
+        if not isinstance(action, str):
+            await self.handle_exception(
+                InvalidMessage('"action" must be a string.'), action=None, request_id=request_id
+            )
+            return
+        await self.handle_action(action, request_id=request_id, **content)
+
+    async def get_action_name(self, content: dict[str, Any], **kwargs: Any) -> tuple[Any, dict]:
+        """Remove and return the action name; override to read it from another key."""
+        return content.pop("action"), content
+
+    def get_action_signature(self, action: str) -> inspect.Signature:
+        """The call signature of ``action``'s method, cached per consumer class."""
+        signatures = type(self)._action_signatures
+        if action not in signatures:
+            signatures[action] = inspect.signature(getattr(self, self.available_actions[action]))
+        return signatures[action]
+
+    def check_reserved_keys(self, arguments: dict[str, Any]) -> None:
+        """Raise ``InvalidMessage`` for keys that would collide with dispatch parameters."""
+        reserved = sorted(self.reserved_message_keys.intersection(arguments))
+        if reserved:
+            raise InvalidMessage(f'Message key "{reserved[0]}" is reserved.')
+
+    def check_action_arguments(self, action: str, arguments: dict[str, Any]) -> None:
+        """Raise ``InvalidMessage`` if the message keys do not fit the action's signature."""
+        problems = _argument_problems(self.get_action_signature(action), arguments)
+        if problems:
+            raise InvalidMessage(" ".join(problems))
+
+    async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
+        """Check permissions, run the action and reply with its ``(data, status)``."""
+        try:
+            self.check_reserved_keys(kwargs)
+            await self.check_permissions(action, **kwargs)
+            if action not in self.available_actions:
+                raise MethodNotAllowed(method=action)
+            self.check_action_arguments(action, kwargs)
+            method = getattr(self, self.available_actions[action])
+            result = await method(request_id=request_id, action=action, **kwargs)
+            if isinstance(result, tuple):
+                data, status = result
+                await self.reply(action=action, request_id=request_id, data=data, status=status)
+        except Exception as exc:
+            await self.handle_exception(exc, action=action, request_id=request_id)
+
+    # Errors and replies --------------------------------------------------------------------
+
+    async def handle_exception(self, exc: BaseException, action: Any, request_id: Any) -> None:
+        """Turn any exception from an action into one error reply.
+
+        DRF exceptions keep their status and detail; ``Http404`` and ``DoesNotExist`` are
+        404 ``["Not found"]``; Django's ``PermissionDenied`` is 403 and its
+        ``ValidationError`` 400; an ``IntegrityError`` is 409. Anything else is logged with
+        its traceback and answered with a generic 500 that reveals nothing.
+        """
+        if isinstance(exc, APIException):
+            api_exc = exc
+        elif exc is Http404 or isinstance(exc, Http404 | ObjectDoesNotExist):
+            await self.reply(action=action, errors=["Not found"], status=404, request_id=request_id)
+            return
+        elif isinstance(exc, DjangoPermissionDenied):
+            api_exc = PermissionDenied()
+        elif isinstance(exc, DjangoValidationError):
+            detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            api_exc = InvalidMessage(detail)
+        elif isinstance(exc, IntegrityError):
+            logger.warning(
+                "Integrity error for request %r, action %r: %s", request_id, action, exc
+            )
+            api_exc = Conflict()
+        else:
+            logger.error(
+                "Error when handling request: %r from client for action: %r",
+                request_id,
+                action,
+                exc_info=exc,
+            )
+            api_exc = ServerError()
+        await self.reply(
+            action=action,
+            errors=self._format_errors(api_exc.detail),
+            status=api_exc.status_code,
+            request_id=request_id,
+        )
+
+    def _format_errors(self, errors: Any) -> list[Any]:
+        """Errors are always a list: a string or a dict of field errors is wrapped in one."""
+        if isinstance(errors, list):
+            return errors
+        if isinstance(errors, str | dict):
+            return [errors]
+        if errors is None:
+            return []
+        return [str(errors)]
+
+    async def reply(
+        self,
+        action: Any,
+        data: Any = None,
+        errors: list[Any] | None = None,
+        status: int = 200,
+        request_id: Any = None,
+    ) -> None:
+        """Send one reply envelope; users call this to push messages from handlers."""
+        await self.send_json(
+            envelope(action=action, data=data, errors=errors, status=status, request_id=request_id)
+        )
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        return encoders.loads(text_data)
+
+    @classmethod
+    async def encode_json(cls, content: Any) -> str:
+        return encoders.dumps(content)
+
+    # Detached tasks ------------------------------------------------------------------------
+
+    def start_detached_task(
+        self, function_name: str, coroutine: Coroutine[Any, Any, Any]
+    ) -> asyncio.Task[Any]:
+        """Run ``coroutine`` in the background of this connection, tracked by function name."""
+        task = asyncio.ensure_future(coroutine)
+        self.detached_tasks[function_name].append(task)
+
+        def completed(finished: asyncio.Task[Any]) -> None:
+            asyncio.ensure_future(self.handle_detached_task_completion(function_name, finished))
+
+        task.add_done_callback(completed)
+        return task
+
+    async def handle_detached_task_completion(
+        self, function_name: str, task: asyncio.Task[Any]
+    ) -> None:
+        """Collect a finished detached task: log its error, forget it."""
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            logger.exception("Error while waiting for detached task to finish")
+        finally:
+            tasks = self.detached_tasks.get(function_name, [])
+            if task in tasks:
+                tasks.remove(task)
+
+    async def cancel_detached_tasks(self, function_name: str | None = None) -> None:
+        """Cancel the detached tasks of one function (or all) and wait until they end."""
+        names = [function_name] if function_name else list(self.detached_tasks)
+        for name in names:
+            for task in list(self.detached_tasks.get(name, ())):
+                task.cancel()
+                await self.handle_detached_task_completion(name, task)
+
+
+def __getattr__(name: str) -> Any:
+    """Lazy re-exports the 1.3 docs use (``consumers.GenericAsyncAPIConsumer``) and the
+    view adapter, without import cycles."""
+    if name == "GenericAsyncAPIConsumer":
+        from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+
+        return GenericAsyncAPIConsumer
+    if name in ("DjangoViewAsConsumer", "view_as_consumer"):
+        from djangochannelsrestframework import views
+
+        return getattr(views, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+

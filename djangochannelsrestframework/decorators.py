@@ -1,0 +1,112 @@
+"""``@action()`` marks consumer methods as actions clients can call; ``@detached`` runs work
+in the background of a connection.
+
+Sync actions run in one database-thread hop, so their bodies may use the ORM directly;
+async actions run on the event loop. Both are awaited the same way by the consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar, cast
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from djangochannelsrestframework.consumers import AsyncAPIConsumer
+
+__all__ = ["action", "detached", "AsyncAPIConsumer", "database_sync_to_async", "settings", "transaction"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _atomic_requests() -> bool:
+    """Whether the default database asks for every request to be atomic (read per call)."""
+    return bool(connections[DEFAULT_DB_ALIAS].settings_dict.get("ATOMIC_REQUESTS", False))
+
+
+def _sync_action(func: Callable[..., Any], atomic: bool | None) -> Callable[..., Any]:
+    """Wrap a sync action so that it runs, whole, in one hop to the database thread."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if atomic or (atomic is None and _atomic_requests()):
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        return func(*args, **kwargs)
+
+    @functools.wraps(func)
+    async def async_action(*args: Any, **kwargs: Any) -> Any:
+        return await database_sync_to_async(run)(*args, **kwargs)
+
+    return async_action
+
+
+def _detached_action(func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
+    """Wrap an async action so that it runs as a task and replies when it finishes."""
+
+    async def run(self: AsyncAPIConsumer, *args: Any, **kwargs: Any) -> None:
+        action_name = kwargs.get("action")
+        request_id = kwargs.get("request_id")
+        try:
+            result = await func(self, *args, **kwargs)
+            if isinstance(result, tuple):
+                data, status = result
+                await self.reply(action=action_name, data=data, status=status, request_id=request_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self.handle_exception(exc, action=action_name, request_id=request_id)
+
+    @functools.wraps(func)
+    async def detached_action(self: AsyncAPIConsumer, *args: Any, **kwargs: Any) -> None:
+        self.start_detached_task(func.__name__, run(self, *args, **kwargs))
+
+    return detached_action
+
+
+def action(
+    atomic: bool | None = None, detached: bool | None = None, **kwargs: Any
+) -> Callable[[F], F]:
+    """Mark a consumer method as an action; ``name=`` sets the name clients send.
+
+    ``atomic`` (sync actions only) wraps the body in ``transaction.atomic()``; when
+    ``None``, the default database's ``ATOMIC_REQUESTS`` decides at call time.
+    ``detached`` (async actions only) runs the action as a background task so that the
+    connection keeps answering other requests meanwhile. Other keyword arguments
+    (``permission_classes``, ``serializer_class``) override the consumer's for this action.
+    """
+
+    def decorator(func: F) -> F:
+        if inspect.iscoroutinefunction(func):
+            if atomic:
+                raise ValueError("Only synchronous actions can be atomic")
+            wrapped: Any = _detached_action(func) if detached else func
+        else:
+            if detached:
+                raise ValueError("Only asynchronous actions can be detached")
+            wrapped = _sync_action(func, atomic)
+        wrapped.action = True
+        wrapped.kwargs = kwargs
+        return cast(F, wrapped)
+
+    return decorator
+
+
+def detached(func: F) -> F:
+    """Run an async consumer method as a background task of the connection.
+
+    Calling the method schedules it and returns ``None`` at once; the task is cancelled
+    when the client disconnects and its return value is discarded.
+    """
+    if not inspect.iscoroutinefunction(func):
+        raise TypeError(f"@detached needs an async method; {func.__qualname__} is sync.")
+
+    @functools.wraps(func)
+    async def detached_method(self: AsyncAPIConsumer, *args: Any, **kwargs: Any) -> None:
+        self.start_detached_task(func.__name__, func(self, *args, **kwargs))
+
+    return cast(F, detached_method)

@@ -1,0 +1,55 @@
+"""JSON encoding for frames: orjson when installed, the standard library otherwise.
+
+Both paths accept what DRF serializers and model observers produce (UUID, Decimal, dates,
+lazy translation strings), so a payload that encodes for one client encodes for all.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import import_module
+from types import ModuleType
+from typing import Any
+
+from rest_framework.utils.encoders import JSONEncoder as DRFJSONEncoder
+
+
+def _import_orjson() -> ModuleType | None:
+    try:
+        return import_module("orjson")
+    except ImportError:
+        return None
+
+
+orjson = _import_orjson()
+
+
+def _default(value: Any) -> Any:
+    """Fallback for types orjson does not know, delegated to DRF's encoder rules."""
+    return DRFJSONEncoder().default(value)
+
+
+# Datetimes go through DRF's rules (like the standard-library path) for identical output.
+_ORJSON_OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME) if orjson else 0
+
+
+def dumps(content: Any) -> str:
+    """Encode ``content`` as compact JSON text; raises ``TypeError`` if it cannot."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(content, default=_default, option=_ORJSON_OPTIONS).decode()
+        except orjson.JSONEncodeError as exc:
+            raise TypeError(str(exc)) from exc
+    return json.dumps(content, cls=DRFJSONEncoder, separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(text: str | bytes) -> Any:
+    """Decode JSON text; raises ``ValueError`` on invalid input."""
+    if orjson is not None:
+        return orjson.loads(text)
+    return json.loads(text)
+
+
+def using_orjson() -> bool:
+    """Whether the fast encoder is in use (reported by the benchmarks)."""
+    return orjson is not None

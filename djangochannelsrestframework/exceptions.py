@@ -1,0 +1,51 @@
+"""Exceptions that become error replies: each carries the status and text the client sees.
+
+All are DRF ``APIException`` subclasses, so ``AsyncAPIConsumer.handle_exception`` turns
+them into one reply envelope the same way it does DRF's own exceptions.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+
+class ActionMissingException(APIException):
+    """The message has no ``action`` key (1.3 name and text)."""
+
+    status_code = status.HTTP_405_METHOD_NOT_ALLOWED
+    default_detail = _("Unable to find action in message body.")
+    default_code = "method_not_allowed"
+
+
+class InvalidMessage(APIException):
+    """The frame could not be read as a request: not JSON, not an object, wrong key types."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _("Malformed request.")
+    default_code = "invalid_message"
+
+
+class MessageTooLarge(APIException):
+    """The frame is larger than the ``MAX_MESSAGE_SIZE`` setting; it was not parsed."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("Message too large.")
+    default_code = "message_too_large"
+
+
+class Conflict(APIException):
+    """The database refused the write (an integrity constraint); nothing was saved."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The request conflicts with the current state of the data.")
+    default_code = "conflict"
+
+
+class ServerError(APIException):
+    """An unexpected exception in an action; the details go to the server log only."""
+
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_detail = _("A server error occurred.")
+    default_code = "error"

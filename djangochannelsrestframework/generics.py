@@ -1,0 +1,129 @@
+"""``GenericAsyncAPIConsumer``: the queryset, serializer and lookup of a DRF generic view.
+
+Its hooks are synchronous, like DRF's, because they run inside an action's single hop
+to the database thread; from async code call them with ``database_sync_to_async``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
+from rest_framework.serializers import BaseSerializer
+
+from djangochannelsrestframework.consumers import AsyncAPIConsumer
+from djangochannelsrestframework.exceptions import InvalidMessage
+from djangochannelsrestframework.permissions import _call_sync
+from djangochannelsrestframework.protocol import RESERVED_MESSAGE_KEYS
+from djangochannelsrestframework.scope_utils import request_from_scope
+
+__all__ = ["GenericAsyncAPIConsumer", "AsyncAPIConsumer", "get_object_or_404"]
+
+# Lookup values that can name one row; anything else (objects, lists, booleans) cannot.
+_LOOKUP_VALUE_TYPES = (str, int, float)
+
+
+class GenericAsyncAPIConsumer(AsyncAPIConsumer):
+    """Base class for model consumers; combine with the action mixins.
+
+    Set ``queryset`` and ``serializer_class`` (or override ``get_queryset()`` /
+    ``get_serializer_class()``); ``lookup_field`` names the model field matched against
+    the message key ``lookup_url_kwarg`` (default: the same name).
+    """
+
+    queryset: QuerySet[Any] | None = None
+    serializer_class: type[BaseSerializer[Any]] | None = None
+    lookup_field: str = "pk"
+    lookup_url_kwarg: str | None = None
+    reserved_message_keys = RESERVED_MESSAGE_KEYS | {
+        "queryset",
+        "serializer",
+        "instance",
+        "obj",
+        "page",
+        "action_kwargs",
+    }
+
+    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
+        """The rows this consumer may act on; override to filter by ``self.scope["user"]``."""
+        if self.queryset is None:
+            raise ImproperlyConfigured(
+                f"'{type(self).__name__}' should either include a `queryset` attribute, "
+                "or override the `get_queryset()` method."
+            )
+        queryset = self.queryset
+        if isinstance(queryset, QuerySet):
+            # A fresh queryset per call, so results are never cached between messages.
+            queryset = queryset.all()
+        return queryset
+
+    def get_lookup_key(self) -> str:
+        """The message key that names the instance (``lookup_url_kwarg`` or ``lookup_field``)."""
+        return self.lookup_url_kwarg or self.lookup_field
+
+    def get_object(self, **kwargs: Any) -> Model:
+        """Find the instance named by the message's lookup key, or raise ``Http404``.
+
+        Object permissions of the action's permission classes are checked on it.
+        """
+        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)
+        lookup_key = self.get_lookup_key()
+        if lookup_key not in kwargs:
+            raise InvalidMessage(f'Missing lookup key "{lookup_key}".')
+        value = kwargs[lookup_key]
+        if isinstance(value, bool) or not isinstance(value, _LOOKUP_VALUE_TYPES):
+            raise Http404
+        obj = get_object_or_404(queryset, **{self.lookup_field: value})
+        self.check_object_permissions(obj, **kwargs)
+        return obj
+
+    def check_object_permissions(self, obj: Any, action: str | None = None, **kwargs: Any) -> None:
+        """Raise ``PermissionDenied`` unless every permission allows ``action`` on ``obj``."""
+        action = action or "retrieve"
+        extra = {key: value for key, value in kwargs.items() if key != "obj"}
+        for permission in self.get_permissions(action=action, **kwargs):
+            check = getattr(permission, "has_object_permission", None)
+            if check is not None and not _call_sync(
+                check, self.scope, self, action, obj, **extra
+            ):
+                raise PermissionDenied()
+
+    def get_serializer(
+        self, action_kwargs: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+    ) -> BaseSerializer[Any]:
+        """Instantiate the serializer for the current action with its context."""
+        action_kwargs = action_kwargs or {}
+        serializer_class = self.get_serializer_class(**action_kwargs)
+        kwargs["context"] = self.get_serializer_context(**action_kwargs)
+        return serializer_class(*args, **kwargs)
+
+    def get_serializer_class(self, **kwargs: Any) -> type[BaseSerializer[Any]]:
+        """The serializer for ``kwargs["action"]``: ``@action(serializer_class=...)`` or the
+        consumer's ``serializer_class``. Override to choose per action or per user."""
+        serializer_class = self.get_action_option(
+            kwargs.get("action", ""), "serializer_class", self.serializer_class
+        )
+        if serializer_class is None:
+            raise ImproperlyConfigured(
+                f"'{type(self).__name__}' should either include a `serializer_class` "
+                "attribute, or override the `get_serializer_class()` method."
+            )
+        return serializer_class
+
+    def get_serializer_context(self, **kwargs: Any) -> dict[str, Any]:
+        """Context for serializers: ``scope``, ``consumer``, and a ``request`` and ``view``
+        so that DRF fields reading ``context["request"]`` work as in a view."""
+        return {
+            "scope": self.scope,
+            "consumer": self,
+            "request": request_from_scope(self.scope),
+            "view": self,
+        }
+
+    def filter_queryset(self, queryset: QuerySet[Any], **kwargs: Any) -> QuerySet[Any]:
+        """Narrow ``queryset`` for this message; returns it unchanged by default."""
+        return queryset

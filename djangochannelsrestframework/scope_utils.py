@@ -1,0 +1,62 @@
+"""Bridges from a Channels connection scope to Django's request world."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, QueryDict
+
+
+def ensure_async(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Return ``method`` if it is a coroutine function, else a thread-hopping async wrapper."""
+    if inspect.iscoroutinefunction(method):
+        return method
+    return database_sync_to_async(method)
+
+
+def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
+    """Build a Django ``HttpRequest`` describing the WebSocket handshake of ``scope``.
+
+    DRF permissions, authentication classes and serializers expect a request; this one has
+    the handshake's path, query string (as ``GET``), headers (as ``HTTP_*`` keys, decoded
+    as latin-1 the way ASGI specifies), cookies, session and user. Without a user in the
+    scope the user is an ``AnonymousUser`` instance, so ``is_authenticated`` is ``False``.
+    """
+    request = HttpRequest()
+    request.path = request.path_info = scope.get("path") or ""
+    request.session = scope.get("session")
+    request.user = scope.get("user") or AnonymousUser()
+
+    meta = request.META
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        # 1.3 stored headers under their raw names; keep those keys for code that reads them.
+        meta[name] = value
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = f"HTTP_{key}"
+        meta[key] = value
+    meta["HTTP_CONTENT_TYPE"] = "application/json"
+    meta["HTTP_ACCEPT"] = "application/json"
+
+    query_string = scope.get("query_string", b"")
+    if isinstance(query_string, bytes):
+        query_string = query_string.decode("latin-1")
+    meta["QUERY_STRING"] = query_string
+    request.GET = QueryDict(query_string, mutable=True)
+
+    server = scope.get("server")
+    if server:
+        meta["SERVER_NAME"], meta["SERVER_PORT"] = str(server[0]), str(server[1])
+    client = scope.get("client")
+    if client:
+        meta["REMOTE_ADDR"] = client[0]
+
+    if "cookies" in scope:
+        request.COOKIES = scope["cookies"]
+    return request

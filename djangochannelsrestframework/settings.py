@@ -1,0 +1,115 @@
+"""Settings for the library, read from the ``DJANGO_CHANNELS_REST_API`` Django setting.
+
+Usage mirrors Django REST framework::
+
+    from djangochannelsrestframework.settings import api_settings
+    api_settings.DEFAULT_PERMISSION_CLASSES
+
+Values are resolved lazily and cached; dotted paths listed in ``IMPORT_STRINGS`` are
+imported. The cache is cleared whenever the Django setting changes (``override_settings``
+in tests), and, unlike 1.3, consumers read the defaults when they are used rather than when
+their module is imported, so a reload is seen everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from rest_framework.settings import perform_import
+
+SETTINGS_NAME = "DJANGO_CHANNELS_REST_API"
+
+DEFAULTS: dict[str, Any] = {
+    "DEFAULT_PERMISSION_CLASSES": ("djangochannelsrestframework.permissions.AllowAny",),
+    "DEFAULT_PAGINATION_CLASS": None,
+    "PAGE_SIZE": None,
+    # Kept for compatibility with 1.3, where it is declared but never read.
+    "DEFAULT_PAGE_SIZE": 25,
+    # Largest inbound text or binary frame (in bytes) that is parsed; larger ones get a 413.
+    "MAX_MESSAGE_SIZE": 1024 * 1024,
+    # Wrap sync write actions of the CRUD mixins in a transaction even without ATOMIC_REQUESTS.
+    "ATOMIC_WRITES": True,
+}
+
+IMPORT_STRINGS: tuple[str, ...] = (
+    "DEFAULT_PERMISSION_CLASSES",
+    "DEFAULT_PAGINATION_CLASS",
+)
+
+
+class APISettings:
+    """Lazy, cached access to the library's settings with defaults and dotted-path imports.
+
+    Unknown names raise ``AttributeError`` so that typos fail loudly instead of silently
+    reading ``None``.
+    """
+
+    def __init__(
+        self,
+        user_settings: dict[str, Any] | None = None,
+        defaults: dict[str, Any] | None = None,
+        import_strings: tuple[str, ...] | None = None,
+    ) -> None:
+        if user_settings is not None:
+            self._user_settings = user_settings
+        self.defaults = defaults or DEFAULTS
+        self.import_strings = import_strings or IMPORT_STRINGS
+        self._cached_attrs: set[str] = set()
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        if not hasattr(self, "_user_settings"):
+            self._user_settings = getattr(settings, SETTINGS_NAME, {}) or {}
+        return self._user_settings
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_") or attr not in self.defaults:
+            raise AttributeError(f"Invalid API setting: '{attr}'")
+        try:
+            value = self.user_settings[attr]
+        except KeyError:
+            value = self.defaults[attr]
+        if attr in self.import_strings:
+            value = perform_import(value, attr)
+        self._cached_attrs.add(attr)
+        setattr(self, attr, value)
+        return value
+
+    def reload(self) -> None:
+        """Forget cached values so the next access reads the Django setting again."""
+        for attr in self._cached_attrs:
+            delattr(self, attr)
+        self._cached_attrs.clear()
+        if hasattr(self, "_user_settings"):
+            delattr(self, "_user_settings")
+
+
+api_settings = APISettings(None, DEFAULTS, IMPORT_STRINGS)
+
+
+def reload_api_settings(*args: Any, **kwargs: Any) -> None:
+    """Receiver for ``setting_changed``: reload when our setting is the one that changed."""
+    if kwargs.get("setting") == SETTINGS_NAME:
+        api_settings.reload()
+
+
+setting_changed.connect(reload_api_settings)
+
+
+class SettingDefault:
+    """Class attribute that reads its value from ``api_settings`` each time it is accessed.
+
+    Used for attributes such as ``permission_classes`` whose 1.3 default was frozen at
+    import time; assigning a value in a subclass body replaces the descriptor as usual.
+    """
+
+    def __init__(self, setting_name: str) -> None:
+        self.setting_name = setting_name
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attribute_name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return getattr(api_settings, self.setting_name)

@@ -1,0 +1,33 @@
+"""Serializers used by the tests."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from tests.app.models import Note, SlugItem
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "email", "password"]
+        extra_kwargs = {"password": {"write_only": True, "required": False}}
+
+    def create(self, validated_data):
+        password = validated_data.pop("password", None)
+        user = super().create(validated_data)
+        if password:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        return user
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Note
+        fields = ["id", "title", "body", "owner"]
+
+
+class SlugItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SlugItem
+        fields = ["id", "slug", "value"]
