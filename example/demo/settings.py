@@ -1,0 +1,84 @@
+"""Settings for the demo: SQLite and the in-memory channel layer, Redis on request.
+
+Environment variables:
+
+* ``DCRF_DEMO_DB`` — path of the SQLite file (default ``example/db.sqlite3``);
+* ``DCRF_CHANNEL_LAYER=redis`` with ``DCRF_REDIS_URL`` — use channels_redis instead of the
+  in-memory layer (needed when several server processes share groups).
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get("DCRF_DEMO_SECRET_KEY", "demo-only-not-secret")
+DEBUG = os.environ.get("DCRF_DEMO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "channels",
+    "djangochannelsrestframework",
+    "rest_framework",
+    "demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+
+ROOT_URLCONF = "demo.urls"
+ASGI_APPLICATION = "demo.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DCRF_DEMO_DB", str(BASE_DIR / "db.sqlite3")),
+    }
+}
+
+if os.environ.get("DCRF_CHANNEL_LAYER") == "redis":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": os.environ.get("DCRF_REDIS_URL", "redis://127.0.0.1:6379/0"),
+                        # No read timeout: redis-py would otherwise drop idle consumers.
+                        "socket_timeout": None,
+                    }
+                ]
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+STATIC_URL = "static/"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"djangochannelsrestframework": {"handlers": ["console"], "level": "INFO"}},
+}

@@ -1,0 +1,43 @@
+"""Fixtures for end-to-end tests: the demo project served by a real uvicorn process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.servers import EXAMPLE_DIR, REPO_ROOT, Server, run_server
+
+
+def prepare_demo_database(path: Path) -> dict[str, str]:
+    """Create a migrated, seeded SQLite database for the demo; return the env that selects it."""
+    env = {"DCRF_DEMO_DB": str(path), "DJANGO_SETTINGS_MODULE": "demo.settings"}
+    full_env = {**os.environ, **env}
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
+    )
+    for command in (["migrate", "--verbosity", "0"], ["seed_demo"]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=EXAMPLE_DIR,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode:
+            raise RuntimeError(f"manage.py {command[0]} failed:\n{result.stdout}{result.stderr}")
+    return env
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The demo on a free port with its own seeded SQLite database ("user 1".."user 3")."""
+    database = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    env = prepare_demo_database(database)
+    with run_server(env=env) as server:
+        yield server
