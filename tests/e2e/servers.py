@@ -110,17 +110,18 @@ def run_server(
         "--no-access-log",
         *extra_args,
     ]
-    log_file = tempfile.NamedTemporaryFile(prefix=f"uvicorn-{port}-", suffix=".log", delete=False)
-    log_path = Path(log_file.name)
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=full_env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    log_file.close()
+    with tempfile.NamedTemporaryFile(
+        prefix=f"uvicorn-{port}-", suffix=".log", delete=False
+    ) as log_file:
+        log_path = Path(log_file.name)
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=full_env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     server = Server(host=host, port=port, process=process, log_path=log_path)
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT

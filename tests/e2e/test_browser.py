@@ -1,0 +1,74 @@
+"""The demo page in headless Chromium: it lists the users and creates one through its form."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.e2e.servers import Server
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture
+async def page():
+    """A fresh page in the system's headless Chromium (Playwright downloads no browser)."""
+    async_api = pytest.importorskip("playwright.async_api")
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip("chromium is not installed (scripts/test installs it)")
+    async with async_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context()
+            new_page = await context.new_page()
+            new_page.set_default_timeout(TIMEOUT_MS)
+            yield new_page
+        finally:
+            await browser.close()
+
+
+async def test_page_lists_the_seeded_users(demo_server: Server, page):
+    """On load the page connects, sends list and shows the seeded users in the table."""
+    await page.goto(demo_server.http_url + "/")
+    await page.wait_for_selector("#status.open")
+    rows = page.locator("#users tbody tr")
+    await rows.filter(has_text="user 3").wait_for()
+    texts = await rows.all_inner_texts()
+    for username in ("user 1", "user 2", "user 3"):
+        assert any(username in text for text in texts), texts
+    assert await page.locator("#log .entry.ok[data-status='200']").count() >= 1
+
+
+async def test_create_form_adds_a_user(demo_server: Server, page):
+    """Submitting the create form logs a 201 reply and the new user appears in the table."""
+    await page.goto(demo_server.http_url + "/")
+    await page.wait_for_selector("#status.open")
+    await page.locator("#users tbody tr").first.wait_for()
+
+    await page.fill("#create-username", "browser user")
+    await page.fill("#create-email", "browser@example.com")
+    await page.fill("#create-password1", "a-long-secret")
+    await page.fill("#create-password2", "a-long-secret")
+    await page.click("#create-submit")
+
+    created = page.locator("#log .entry[data-status='201']")
+    await created.wait_for()
+    assert '"action": "create"' in await created.inner_text()
+    row = page.locator("#users tbody tr", has_text="browser user")
+    await row.wait_for()
+    assert "browser@example.com" in await row.inner_text()
+    for text in await page.locator("#log .entry.ok, #log .entry.error").all_inner_texts():
+        assert "a-long-secret" not in text, "a reply contained the password"
