@@ -279,6 +279,13 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 InvalidMessage('"action" must be a string.'), action=None, request_id=request_id
             )
             return
+        try:
+            # Checked before the call too: a "self" key would collide with the method's own
+            # parameter (in any override of ``handle_action``) before its body could refuse it.
+            self.check_reserved_keys(content)
+        except InvalidMessage as exc:
+            await self.handle_exception(exc, action=action, request_id=request_id)
+            return
         await self.handle_action(action, request_id=request_id, **content)
 
     async def get_action_name(self, content: dict[str, Any], **kwargs: Any) -> tuple[Any, dict]:
