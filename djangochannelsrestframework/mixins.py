@@ -77,7 +77,10 @@ class RetrieveModelMixin:
 class _SaveInstanceMixin:
     """Shared body of ``update`` and ``patch``: they differ in partiality and hook only."""
 
-    def _save_instance(self, data: Any, partial: bool, perform: Any, **kwargs: Any) -> tuple[Any, int]:
+    def _save_instance(
+        self, data: Any, partial: bool, perform: Any, /, **kwargs: Any
+    ) -> tuple[Any, int]:
+        # Positional-only, so that message keys named "partial" or "perform" stay in kwargs.
         with write_transaction(self, **kwargs):
             instance = self.get_object(data=data, **kwargs)
             serializer = self.get_serializer(
