@@ -1,0 +1,37 @@
+"""Benchmark settings: a SQLite file in a temporary directory and the in-memory channel layer.
+
+``BENCH_DB_PATH`` names the database file; by default a fresh temporary directory is made.
+DEBUG is off so that Django does not record queries, as in production.
+"""
+
+import os
+import tempfile
+
+SECRET_KEY = "benchmarks-only-not-secret"
+DEBUG = False
+USE_TZ = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ROOT_URLCONF = "project.urls"
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "channels",
+]
+
+DB_PATH = os.environ.get("BENCH_DB_PATH") or os.path.join(
+    tempfile.mkdtemp(prefix="dcrf-bench-"), "db.sqlite3"
+)
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DB_PATH}}
+
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,3 @@
+"""No HTTP views: the benchmarks only speak WebSocket."""
+
+urlpatterns: list = []
