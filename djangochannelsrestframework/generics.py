@@ -6,6 +6,7 @@ to the database thread; from async code call them with ``database_sync_to_async`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -15,6 +16,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.serializers import BaseSerializer
 
+from djangochannelsrestframework import filters
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.exceptions import InvalidMessage
 from djangochannelsrestframework.permissions import _call_sync
@@ -39,6 +41,9 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
     serializer_class: type[BaseSerializer[Any]] | None = None
     lookup_field: str = "pk"
     lookup_url_kwarg: str | None = None
+    #: DRF filter backends (``SearchFilter``, ``OrderingFilter``, ``DjangoFilterBackend``).
+    #: DRF's ``DEFAULT_FILTER_BACKENDS`` setting is not read: filtering is opt-in per consumer.
+    filter_backends: Sequence[type] = ()
     reserved_message_keys = RESERVED_MESSAGE_KEYS | {
         "queryset",
         "serializer",
@@ -125,5 +130,8 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         }
 
     def filter_queryset(self, queryset: QuerySet[Any], **kwargs: Any) -> QuerySet[Any]:
-        """Narrow ``queryset`` for this message; returns it unchanged by default."""
-        return queryset
+        """Narrow ``queryset`` with each of ``filter_backends``, fed by the message's ``query``.
+
+        Used by ``list`` and ``get_object``, as in DRF. Unchanged without backends.
+        """
+        return filters.filter_queryset(self, queryset, self.filter_backends, **kwargs)

@@ -7,15 +7,24 @@ failure part-way through leaves nothing half-written.
 
 from __future__ import annotations
 
+import asyncio
+import builtins
+import weakref
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import QuerySet
 from rest_framework import status
+from rest_framework.response import Response
 
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
-from djangochannelsrestframework.settings import api_settings
+from djangochannelsrestframework.filters import QUERY_KEY, query_params, request_for_message
+from djangochannelsrestframework.pagination import query_from_link, takes_scope
+from djangochannelsrestframework.settings import SettingDefault, api_settings
 
 __all__ = [
     "CreateModelMixin",
@@ -24,6 +33,8 @@ __all__ = [
     "UpdateModelMixin",
     "PatchModelMixin",
     "DeleteModelMixin",
+    "PaginatedModelListMixin",
+    "StreamedPaginatedListMixin",
     "action",
     "api_settings",
     "AsyncAPIConsumer",
@@ -128,3 +139,135 @@ class DeleteModelMixin:
 
     def perform_delete(self, instance: Any, **kwargs: Any) -> None:
         instance.delete()
+
+
+class PaginatedModelListMixin(ListModelMixin):
+    """``list`` in pages of ``pagination_class`` (default: ``DEFAULT_PAGINATION_CLASS``).
+
+    With ``WebsocketLimitOffsetPagination`` the client sends top-level ``limit``/``offset``;
+    with a DRF paginator it sends that paginator's parameters in ``query``. Without a
+    paginator (or without a page size) the whole list is returned, as ``ListModelMixin``.
+    """
+
+    pagination_class: Any = SettingDefault("DEFAULT_PAGINATION_CLASS")
+
+    @action()
+    def list(self, **kwargs: Any) -> tuple[Any, int]:
+        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)
+        page = self.paginate_queryset(queryset, **kwargs)
+        if page is None:
+            serializer = self.get_serializer(instance=queryset, many=True, action_kwargs=kwargs)
+            return serializer.data, status.HTTP_200_OK
+        serializer = self.get_serializer(instance=page, many=True, action_kwargs=kwargs)
+        return self.get_paginated_response(serializer.data), status.HTTP_200_OK
+
+    @property
+    def paginator(self) -> Any:
+        """The paginator instance of this connection, or ``None`` without ``pagination_class``."""
+        if not hasattr(self, "_paginator"):
+            pagination_class = self.pagination_class
+            self._paginator = None if pagination_class is None else pagination_class()
+        return self._paginator
+
+    def paginate_queryset(self, queryset: Any, **kwargs: Any) -> builtins.list[Any] | None:
+        """The rows of the requested page, or ``None`` if the list is not paginated.
+
+        Unordered querysets are ordered by primary key first, so that pages never overlap.
+        """
+        paginator = self.paginator
+        if paginator is None:
+            return None
+        if isinstance(queryset, QuerySet) and not queryset.ordered:
+            queryset = queryset.order_by("pk")
+        if takes_scope(paginator):
+            return paginator.paginate_queryset(queryset, self.scope, view=self, **kwargs)
+        request = request_for_message(self.scope, query_params(kwargs))
+        return paginator.paginate_queryset(queryset, request, view=self)
+
+    def get_paginated_response(self, data: Any) -> Any:
+        """The reply data for one page: the paginator's response data."""
+        if self.paginator is None:
+            raise ImproperlyConfigured(
+                f"'{type(self).__name__}' has no paginator: set `pagination_class`."
+            )
+        response = self.paginator.get_paginated_response(data)
+        return response.data if isinstance(response, Response) else response
+
+
+class StreamedPaginatedListMixin(PaginatedModelListMixin):
+    """``list`` that sends every page, one reply each, until the last; ``list_cancel`` stops.
+
+    Pages are read one at a time, so a stream's memory is bounded by the page size. The
+    last page is the one where ``offset + limit >= count`` (``WebsocketLimitOffsetPagination``)
+    or whose ``next`` is ``null`` (DRF paginators).
+    """
+
+    #: Seconds to wait before each page (also the first), letting other messages through.
+    sleep_time_between_pages: float = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._stream_request_ids: weakref.WeakKeyDictionary[asyncio.Task[Any], Any] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @action()
+    async def list(self, action: str, request_id: Any, **kwargs: Any) -> None:
+        """Start the stream in the background; the pages are its replies."""
+        task = self.start_detached_task(
+            "list", self.stream_pages(action=action, request_id=request_id, **kwargs)
+        )
+        self._stream_request_ids[task] = request_id
+
+    async def stream_pages(self, action: str, request_id: Any, **kwargs: Any) -> None:
+        """Reply with each page in turn; an error ends the stream with one error reply."""
+        page_kwargs: dict[str, Any] | None = kwargs
+        try:
+            while page_kwargs is not None:
+                await asyncio.sleep(self.sleep_time_between_pages)
+                data, status_code = await super().list(
+                    action=action, request_id=request_id, **page_kwargs
+                )
+                await self.reply(
+                    action=action, data=data, status=status_code, request_id=request_id
+                )
+                page_kwargs = self.get_next_page_kwargs(data, **page_kwargs)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self.handle_exception(exc, action=action, request_id=request_id)
+
+    def get_next_page_kwargs(self, data: Any, **kwargs: Any) -> dict[str, Any] | None:
+        """The message keys for the page after ``data``, or ``None`` if it was the last.
+
+        Override this for a paginator whose replies are neither 1.3-shaped
+        (``count``/``limit``/``offset``) nor DRF-shaped (``next``).
+        """
+        if not isinstance(data, Mapping):
+            return None
+        if "next" in data:
+            link = data["next"]
+            return {**kwargs, QUERY_KEY: query_from_link(link)} if link else None
+        if {"count", "limit", "offset"} <= data.keys():
+            limit, offset = data["limit"], data["offset"]
+            if not limit or offset + limit >= data["count"]:
+                return None
+            return {**kwargs, "limit": limit, "offset": offset + limit}
+        return None
+
+    @action()
+    async def list_cancel(self, action: str, request_id: Any, **kwargs: Any) -> tuple[None, int]:
+        """Stop this connection's streams; with ``stream_request_id``, only that stream.
+
+        Replies once the streams have ended, so no page arrives after this reply.
+        """
+        if "stream_request_id" not in kwargs:
+            await self.cancel_detached_tasks("list")
+            return None, status.HTTP_200_OK
+        target = kwargs["stream_request_id"]
+        missing = object()
+        for task in list(self.detached_tasks.get("list", ())):
+            if self._stream_request_ids.get(task, missing) == target:
+                task.cancel()
+                await self.handle_detached_task_completion("list", task)
+        return None, status.HTTP_200_OK

@@ -41,3 +41,55 @@ class NoteConsumer(
 ):
     queryset = Note.objects.all()
     serializer_class = NoteSerializer
+
+
+# Lists, pagination, streams and filters (tests/test_pagination.py, tests/test_filters.py).
+
+from django_filters.rest_framework import DjangoFilterBackend  # noqa: E402
+from rest_framework.filters import OrderingFilter, SearchFilter  # noqa: E402
+
+from djangochannelsrestframework.mixins import (  # noqa: E402
+    PaginatedModelListMixin,
+    StreamedPaginatedListMixin,
+)
+from djangochannelsrestframework.pagination import WebsocketLimitOffsetPagination  # noqa: E402
+from tests.app.models import Book  # noqa: E402
+from tests.app.serializers import BookSerializer, NestedBookSerializer  # noqa: E402
+
+
+class TwoPerPage(WebsocketLimitOffsetPagination):
+    default_limit = 2
+
+
+class BookListConsumer(PaginatedModelListMixin, RetrieveModelMixin, GenericAsyncAPIConsumer):
+    """Pages of books with author and genres nested, read without N+1 queries."""
+
+    serializer_class = NestedBookSerializer
+    pagination_class = TwoPerPage
+
+    def get_queryset(self, **kwargs):
+        return Book.objects.select_related("author").prefetch_related("genres")
+
+
+class BookStreamConsumer(StreamedPaginatedListMixin, RetrieveModelMixin, GenericAsyncAPIConsumer):
+    """Streams every page of books, two per page."""
+
+    queryset = Book.objects.all()
+    serializer_class = BookSerializer
+    pagination_class = TwoPerPage
+
+
+class BookSearchConsumer(
+    PaginatedModelListMixin,
+    RetrieveModelMixin,
+    PatchModelMixin,
+    GenericAsyncAPIConsumer,
+):
+    """Search, ordering and django-filter fields, as on a DRF ``ListAPIView``."""
+
+    queryset = Book.objects.all()
+    serializer_class = BookSerializer
+    filter_backends = (DjangoFilterBackend, SearchFilter, OrderingFilter)
+    filterset_fields = ["author", "year"]
+    search_fields = ["title", "author__name"]
+    ordering_fields = ["title", "year", "id"]

@@ -25,3 +25,33 @@ class SlugItem(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+
+class Author(models.Model):
+    """Lists, pagination and filters: the related side of ``Book``."""
+
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class Genre(models.Model):
+    """Lists, pagination and filters: the many-to-many side of ``Book``."""
+
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class Book(models.Model):
+    """Lists, pagination and filters: a row with a foreign key and a many-to-many."""
+
+    title = models.CharField(max_length=100)
+    year = models.IntegerField(default=2000)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+    genres = models.ManyToManyField(Genre, blank=True, related_name="books")
+
+    class Meta:
+        ordering = ["pk"]

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from tests.app.models import Note, SlugItem
+from tests.app.models import Author, Book, Genre, Note, SlugItem
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -31,3 +31,32 @@ class SlugItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = SlugItem
         fields = ["id", "slug", "value"]
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Author
+        fields = ["id", "name"]
+
+
+class GenreSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Genre
+        fields = ["id", "name"]
+
+
+class BookSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Book
+        fields = ["id", "title", "year", "author"]
+
+
+class NestedBookSerializer(serializers.ModelSerializer):
+    """A book with its author and genres nested: the shape that invites N+1 queries."""
+
+    author = AuthorSerializer(read_only=True)
+    genres = GenreSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Book
+        fields = ["id", "title", "year", "author", "genres"]

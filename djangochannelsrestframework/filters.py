@@ -1,0 +1,115 @@
+"""Filter backends for consumers: DRF's ``filter_backends`` fed from the message's ``query``.
+
+A message carries its query parameters in one key, ``query``, the WebSocket counterpart of
+a URL's query string::
+
+    {"action": "list", "query": {"search": "ada", "ordering": "-id", "author": 3}}
+
+DRF filter backends (``SearchFilter``, ``OrderingFilter``, django-filter's
+``DjangoFilterBackend``, your own ``BaseFilterBackend`` subclasses) read
+``request.query_params``; this module builds a DRF request whose query parameters are that
+object, so the backends run unchanged. django-filter stays optional: nothing here imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urljoin
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, QueryDict
+from rest_framework.request import Request
+
+from djangochannelsrestframework.exceptions import InvalidMessage
+from djangochannelsrestframework.scope_utils import request_from_scope
+
+__all__ = ["QUERY_KEY", "MessageRequest", "query_params", "request_for_message", "filter_queryset"]
+
+#: The message key holding query parameters (1.3's ``view_as_consumer`` uses the same key).
+QUERY_KEY = "query"
+
+_SCALARS = (str, int, float, bool)
+
+
+def _query_value(key: str, value: Any) -> str:
+    """One query-string value as text, the way it would arrive over HTTP."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, _SCALARS):
+        return str(value)
+    raise InvalidMessage(
+        f'"{QUERY_KEY}.{key}" must be a string, a number, a boolean or a list of those.'
+    )
+
+
+def query_params(kwargs: Mapping[str, Any], key: str = QUERY_KEY) -> QueryDict:
+    """The message's ``query`` object as a ``QueryDict`` of strings.
+
+    Values are turned into the text a browser would send (``true``/``false`` for
+    booleans), lists become repeated parameters and ``null`` means "absent". Anything else
+    is a client mistake answered with a 400, so backends never see values they cannot parse.
+    """
+    raw = kwargs.get(key)
+    params = QueryDict(mutable=True)
+    if raw is None:
+        return params
+    if not isinstance(raw, Mapping):
+        raise InvalidMessage(f'"{key}" must be an object of query parameters.')
+    for name, value in raw.items():
+        if value is None:
+            continue
+        if isinstance(value, list):
+            params.setlist(name, [_query_value(name, item) for item in value if item is not None])
+        else:
+            params[name] = _query_value(name, value)
+    return params
+
+
+class MessageRequest(HttpRequest):
+    """The ``HttpRequest`` behind a message: links it builds are relative to the socket.
+
+    DRF paginators build ``next``/``previous`` links with ``build_absolute_uri``. A
+    WebSocket has no HTTP host to point at, so links are the socket path plus the query
+    string (``/ws/?page=3&search=ada``): that query string is what to send as ``query`` to
+    get the page.
+    """
+
+    def build_absolute_uri(self, location: str | None = None) -> str:
+        path = self.get_full_path()
+        return path if location is None else urljoin(path, location)
+
+
+def request_for_message(scope: dict[str, Any], params: QueryDict) -> Request:
+    """A DRF ``Request`` for the connection of ``scope`` whose query parameters are ``params``.
+
+    The scope's user is the request's user (no authentication classes run again), and
+    ``build_absolute_uri`` returns relative links, as described in ``_relative_uri``.
+    """
+    http_request = request_from_scope(scope)
+    http_request.__class__ = MessageRequest
+    http_request.method = "GET"
+    http_request.GET = params
+    http_request.META["QUERY_STRING"] = params.urlencode()
+    request = Request(http_request, authenticators=())
+    request.user = http_request.user
+    request.auth = None
+    return request
+
+
+def filter_queryset(
+    view: Any, queryset: QuerySet[Any], backends: Iterable[type], **kwargs: Any
+) -> QuerySet[Any]:
+    """Run ``queryset`` through each backend, as DRF's ``GenericAPIView.filter_queryset``.
+
+    Backends receive ``view`` (the consumer) so that attributes such as ``search_fields``,
+    ``ordering_fields``, ``filterset_fields`` and ``filterset_class`` are read from it.
+    Invalid filter values raise DRF's ``ValidationError`` (a 400 reply with the errors).
+    """
+    backends = list(backends)
+    if not backends:
+        return queryset
+    request = request_for_message(view.scope, query_params(kwargs))
+    for backend in backends:
+        queryset = backend().filter_queryset(request, queryset, view)
+    return queryset
