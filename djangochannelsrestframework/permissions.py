@@ -174,6 +174,9 @@ class NOT:
     def has_object_permission(
         self, scope: dict, consumer: Any, action: str, obj: Any, **kwargs: Any
     ) -> bool:
+        # ``~A`` where A has no object rule must not turn A's "no opinion" into a refusal.
+        if not has_object_rules(self.op1):
+            return True
         return not _call_sync(self.op1.has_object_permission, scope, consumer, action, obj, **kwargs)
 
 
@@ -294,6 +297,8 @@ class WrappedDRFPermission:
     def has_object_permission(
         self, scope: dict[str, Any], consumer: Any, action: str, obj: Any, **kwargs: Any
     ) -> bool:
+        if not _drf_object_rules(self.permission):
+            return True
         request = self.get_request(scope, action)
         return bool(self.permission.has_object_permission(request, consumer, obj))
 
@@ -342,3 +347,28 @@ def _ensure_base(permission: Any) -> Any:
         return WrappedDRFPermission(permission)
     return permission
 
+
+
+def _drf_object_rules(permission: Any) -> bool:
+    """Whether a DRF permission (or DRF operator tree) defines an object-level rule."""
+    if isinstance(permission, _DRF_OPERATORS):
+        operands = [permission.op1] + ([permission.op2] if hasattr(permission, "op2") else [])
+        return any(_drf_object_rules(op) for op in operands)
+    method = getattr(type(permission), "has_object_permission", None)
+    return method is not None and method is not DRFBasePermission.has_object_permission
+
+
+def has_object_rules(permission: Any) -> bool:
+    """Whether ``permission`` (a class, combination or instance) can refuse an object.
+
+    Used to skip object checks that cannot fail, and by observers to know whether data
+    serialized once may be shown to every subscriber.
+    """
+    permission = _ensure_base(permission)
+    if isinstance(permission, AND | OR | NOT):
+        operands = [permission.op1] + ([permission.op2] if hasattr(permission, "op2") else [])
+        return any(has_object_rules(op) for op in operands)
+    if isinstance(permission, WrappedDRFPermission):
+        return _drf_object_rules(permission.permission)
+    method = getattr(type(permission), "has_object_permission", None)
+    return method is not None and method is not BasePermission.has_object_permission

@@ -31,6 +31,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_MESSAGE_SIZE": 1024 * 1024,
     # Wrap sync write actions of the CRUD mixins in a transaction even without ATOMIC_REQUESTS.
     "ATOMIC_WRITES": True,
+    # Modules imported from every installed app when Django starts, so that the observers
+    # they declare are connected in every process (workers and commands included).
+    "AUTODISCOVER_MODULES": ("consumers",),
 }
 
 IMPORT_STRINGS: tuple[str, ...] = (

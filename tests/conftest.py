@@ -1,5 +1,8 @@
 """Fixtures shared by the whole suite."""
 
+import os
+import uuid
+
 import pytest
 from channels.layers import channel_layers
 
@@ -10,3 +13,37 @@ def _fresh_channel_layers():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+def redis_url():
+    """The Redis server for channels_redis tests (``scripts/test`` starts one)."""
+    return os.environ.get("DCRF_REDIS_URL")
+
+
+def channel_layer_settings(kind):
+    """``CHANNEL_LAYERS`` for the in-memory layer or for channels_redis."""
+    if kind == "memory":
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # socket_timeout=None: redis-py 8's default timeout would abort idle reads.
+                "hosts": [{"address": redis_url(), "socket_timeout": None}],
+                # A prefix per test keeps tests apart without flushing the server.
+                "prefix": f"dcrf-test-{uuid.uuid4().hex[:12]}",
+            },
+        }
+    }
+
+
+@pytest.fixture(params=["memory", "redis"])
+def any_channel_layer(request, settings):
+    """Run the test once on the in-memory layer and once on channels_redis."""
+    if request.param == "redis" and not redis_url():
+        if os.environ.get("CI"):
+            pytest.fail("DCRF_REDIS_URL is not set; scripts/test starts Redis for CI.")
+        pytest.skip("no Redis server configured (set DCRF_REDIS_URL)")
+    settings.CHANNEL_LAYERS = channel_layer_settings(request.param)
+    channel_layers.backends.clear()
+    return request.param

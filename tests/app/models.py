@@ -1,7 +1,11 @@
 """Models used by the tests (one place, as in DRF's test suite)."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+
+from djangochannelsrestframework.observer import ObservableManager
 
 
 class Note(models.Model):
@@ -55,3 +59,50 @@ class Book(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+
+class Comment(models.Model):
+    """Observers: a model grouped by its user, for custom observer groups."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    text = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class Measurement(models.Model):
+    """Observers: UUID primary key, Decimal and date fields that must cross any layer."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    value = models.DecimalField(max_digits=10, decimal_places=3)
+    taken_on = models.DateField()
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["taken_at"]
+
+
+class Tag(models.Model):
+    """Observers: the related side of ``Post.tags`` for many-to-many observation."""
+
+    name = models.CharField(max_length=50)
+
+
+class Post(models.Model):
+    """Observers: a model with a many-to-many relation and an observable manager."""
+
+    title = models.CharField(max_length=100)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+
+    objects = ObservableManager()
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class ProxyNote(Note):
+    """Observers: saves through a proxy model are seen by observers of ``Note``."""
+
+    class Meta:
+        proxy = True

@@ -1,0 +1,69 @@
+"""Group-sending observer messages from any context: sync code, worker threads or the loop.
+
+Bodies are made plain JSON data first (UUID, Decimal and dates become strings, serializer
+objects their ``.data``), so that every message crosses every channel layer the same way:
+the in-memory layer keeps Python objects, but channels_redis can only carry msgpack types.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from rest_framework.serializers import BaseSerializer
+
+from djangochannelsrestframework import encoders
+
+logger = logging.getLogger("djangochannelsrestframework.observer")
+
+#: Keeps scheduled sends alive until they finish (the loop only holds weak references).
+_pending_sends: set[asyncio.Task[Any]] = set()
+
+
+def jsonable(body: Any) -> Any:
+    """Return ``body`` as plain JSON data (dicts, lists, strings, numbers, booleans, None)."""
+    if isinstance(body, BaseSerializer):
+        body = body.data
+    return encoders.loads(encoders.dumps(body))
+
+
+async def _send_all(channel_layer_alias: str, messages: list[tuple[str, dict[str, Any]]]) -> None:
+    channel_layer = get_channel_layer(channel_layer_alias)
+    if channel_layer is None:
+        return
+    for group, message in messages:
+        await channel_layer.group_send(group, message)
+
+
+def send_group_messages(
+    messages: Iterable[tuple[str, dict[str, Any]]], channel_layer_alias: str
+) -> None:
+    """Send ``(group, message)`` pairs, in order, with one event-loop round trip in all.
+
+    Called from sync code (signal receivers, commit hooks) it blocks until the layer has
+    taken the messages; called on a running event loop (a custom signal sent from async
+    code) it schedules the sends instead of failing as ``async_to_sync`` would.
+    """
+    messages = list(messages)
+    if not messages:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None:
+        async_to_sync(_send_all)(channel_layer_alias, messages)
+        return
+    task = loop.create_task(_send_all(channel_layer_alias, messages))
+    _pending_sends.add(task)
+    task.add_done_callback(_sent)
+
+
+def _sent(task: asyncio.Task[Any]) -> None:
+    _pending_sends.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("Could not send observer messages", exc_info=task.exception())
