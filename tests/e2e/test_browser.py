@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -66,7 +67,9 @@ async def test_create_form_adds_a_user(demo_server: Server, page):
 
     created = page.locator("#log .entry[data-status='201']")
     await created.wait_for()
-    assert '"action": "create"' in await created.inner_text()
+    envelope = json.loads((await created.inner_text()).removeprefix("← "))
+    assert envelope["action"] == "create" and envelope["errors"] == []
+    assert envelope["data"]["username"] == "browser user"
     row = page.locator("#users tbody tr", has_text="browser user")
     await row.wait_for()
     assert "browser@example.com" in await row.inner_text()

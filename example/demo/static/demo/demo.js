@@ -58,7 +58,7 @@
       return;
     }
     const ok = reply.response_status >= 200 && reply.response_status < 300;
-    addLog(ok ? "ok" : "error", "← " + JSON.stringify(reply, null, 1), reply.response_status);
+    addLog(ok ? "ok" : "error", "← " + JSON.stringify(reply), reply.response_status);
     if (!ok) return;
     if (reply.action === "list" && Array.isArray(reply.data)) renderUsers(reply.data);
     if (WRITES.has(reply.action)) send({ action: "list" });
