@@ -31,12 +31,15 @@ async def _resolve(result: Any) -> Any:
     return result
 
 
-async def _call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call a permission method that may be sync (run in a worker thread) or async."""
+async def _call(method: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Call a permission method that may be sync (run in a worker thread) or async.
+
+    ``method`` is positional-only: ``kwargs`` are message keys, which may include "method".
+    """
     return await ensure_async(method)(*args, **kwargs)
 
 
-def _call_sync(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def _call_sync(method: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """Call a permission method from sync code (object checks run in the database thread)."""
     result = method(*args, **kwargs)
     if inspect.isawaitable(result):
