@@ -37,8 +37,17 @@ def seed_users(count: int = SEED_USERS) -> None:
 
 def library_info() -> dict[str, str]:
     """Which djangochannelsrestframework this process imports, and from where."""
+    import platform
+    from importlib.metadata import version
+
+    info = {
+        "python": platform.python_version(),
+        **{name: version(name) for name in ("Django", "channels", "djangorestframework",
+                                            "asgiref", "uvicorn", "websockets")},
+    }
     try:
         import djangochannelsrestframework as dcrf
     except ImportError:  # the floor does not need it
-        return {"dcrf_version": "-", "dcrf_path": "-"}
-    return {"dcrf_version": dcrf.__version__, "dcrf_path": os.path.dirname(dcrf.__file__)}
+        return {**info, "dcrf_version": "-", "dcrf_path": "-"}
+    return {**info, "dcrf_version": dcrf.__version__,
+            "dcrf_path": os.path.dirname(dcrf.__file__)}
