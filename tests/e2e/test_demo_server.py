@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
 import websockets
 
-from tests.e2e.servers import Server
+from tests.e2e.conftest import prepare_demo_database
+from tests.e2e.servers import Server, run_server
 
 pytestmark = pytest.mark.e2e
 
@@ -274,3 +277,30 @@ async def test_pipelined_requests_are_answered_in_order(demo_server: Server):
             else:
                 expected = SEEDED[message["pk"] - 1]
                 assert answer == reply("retrieve", 200, expected, request_id=message["request_id"])
+
+
+@pytest.mark.redis
+async def test_two_servers_share_the_database_and_redis(tmp_path: Path):
+    """Two demo processes on the Redis channel layer serve the same data side by side."""
+    redis_url = os.environ.get("DCRF_REDIS_URL")
+    if not redis_url:
+        pytest.skip("DCRF_REDIS_URL is not set (scripts/test starts Redis and sets it)")
+    env = prepare_demo_database(tmp_path / "shared.sqlite3")
+    env |= {"DCRF_CHANNEL_LAYER": "redis", "DCRF_REDIS_URL": redis_url}
+    with run_server(env=env) as first, run_server(env=env) as second:
+        assert first.port != second.port
+        async with (
+            websockets.connect(first.ws_url()) as ws1,
+            websockets.connect(second.ws_url()) as ws2,
+        ):
+            created = await request(
+                ws1, {"action": "create", "data": {"username": "shared"}, "request_id": 1}
+            )
+            assert created["response_status"] == 201
+            listed = await request(ws2, {"action": "list", "request_id": 2})
+            assert [user["username"] for user in listed["data"]] == [
+                "user 1",
+                "user 2",
+                "user 3",
+                "shared",
+            ]
