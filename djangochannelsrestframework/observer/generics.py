@@ -276,6 +276,10 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         # ``self`` is the observer; one group per instance of this model.
         yield f"{self.message_type}-model-{self.model_label}-pk-{instance.pk}"
 
+    # The group above is a function of the primary key alone: saves need not read the
+    # stored row to find the instance's previous groups.
+    handle_instance_change.groups_depend_only_on_pk = True
+
     @handle_instance_change.serializer
     def handle_instance_change(self: Any, instance: Model, action: Action, **kwargs: Any) -> Any:
         body: dict[str, Any] = {"pk": instance.pk}
@@ -296,6 +300,9 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         read once per connection (not per request id) when it was not serialized once.
         """
         shared_data = kwargs.pop(SHARED_DATA_KEY, None)
+        if not self.serializes_observed_once():
+            # A subclass may share its parent's observer but not its serialization rules.
+            shared_data = None
         request_ids = self._requests_for(group)
         if not request_ids:
             return

@@ -21,7 +21,14 @@ from channels.layers import DEFAULT_CHANNEL_LAYER
 from django.apps import apps
 from django.db import router
 from django.db.models import Model
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import (
+    class_prepared,
+    m2m_changed,
+    post_delete,
+    post_save,
+    pre_delete,
+    pre_save,
+)
 
 from djangochannelsrestframework.observer.base_observer import BaseObserver
 from djangochannelsrestframework.observer.sending import jsonable
@@ -118,9 +125,9 @@ class ModelObserver(BaseObserver):
     # Signal wiring ---------------------------------------------------------------------
 
     def observed_models(self) -> list[type[Model]]:
-        """``model_cls`` and, once apps are ready, its proxy models and subclasses."""
+        """``model_cls`` and its proxy models and subclasses loaded so far."""
         models = [self.model_cls]
-        if apps.ready:
+        if apps.models_ready:
             models += [
                 model
                 for model in apps.get_models()
@@ -128,14 +135,24 @@ class ModelObserver(BaseObserver):
             ]
         return models
 
+    def _connect_model(self, model: type[Model]) -> None:
+        uid = f"dcrf-{self.id}"
+        pre_save.connect(self.pre_save_receiver, sender=model, dispatch_uid=uid)
+        post_save.connect(self.post_save_receiver, sender=model, dispatch_uid=uid)
+        pre_delete.connect(self.pre_delete_receiver, sender=model, dispatch_uid=uid)
+        post_delete.connect(self.post_delete_receiver, sender=model, dispatch_uid=uid)
+        _observers_by_model.setdefault(model, weakref.WeakSet()).add(self)
+
+    def class_prepared_receiver(self, sender: type[Model], **kwargs: Any) -> None:
+        """A proxy or child model defined after this observer is observed too."""
+        if sender is not self.model_cls and issubclass(sender, self.model_cls):
+            self._connect_model(sender)
+
     def _connect(self) -> None:
         uid = f"dcrf-{self.id}"
         for model in self.observed_models():
-            pre_save.connect(self.pre_save_receiver, sender=model, dispatch_uid=uid)
-            post_save.connect(self.post_save_receiver, sender=model, dispatch_uid=uid)
-            pre_delete.connect(self.pre_delete_receiver, sender=model, dispatch_uid=uid)
-            post_delete.connect(self.post_delete_receiver, sender=model, dispatch_uid=uid)
-            _observers_by_model.setdefault(model, weakref.WeakSet()).add(self)
+            self._connect_model(model)
+        class_prepared.connect(self.class_prepared_receiver, dispatch_uid=uid)
         if self._many_to_many_tracking:
             through_models = [
                 field.remote_field.through for field in self.model_cls._meta.many_to_many

@@ -93,3 +93,8 @@ class BookSearchConsumer(
     filterset_fields = ["author", "year"]
     search_fields = ["title", "author__name"]
     ordering_fields = ["title", "year", "id"]
+
+
+# Observer consumers live in their own module; importing it here makes the start-up
+# discovery of ``<app>.consumers`` connect them, as it would in a project.
+from tests.app import observer_consumers  # noqa: E402, F401
