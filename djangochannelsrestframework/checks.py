@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core import checks
 from django.core.checks import CheckMessage, Error, register
 
 from djangochannelsrestframework.settings import DEFAULTS, SETTINGS_NAME
@@ -31,3 +32,56 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         for key in user_settings
         if key not in DEFAULTS
     ]
+
+
+def _redis_default_socket_timeout() -> float | None:
+    """redis-py's default socket timeout (5 s since redis-py 8; ``None`` before)."""
+    try:
+        from redis import _defaults
+    except ImportError:
+        return None
+    return getattr(_defaults, "DEFAULT_SOCKET_TIMEOUT", None)
+
+
+def _hosts_without_socket_timeout(config: dict[str, Any]) -> list[Any]:
+    hosts = config.get("CONFIG", {}).get("hosts") or [("localhost", 6379)]
+    missing = []
+    for host in hosts:
+        if isinstance(host, dict):
+            address = str(host.get("address", ""))
+            if "socket_timeout" in host or "socket_timeout=" in address:
+                continue
+        elif isinstance(host, str) and "socket_timeout=" in host:
+            continue
+        missing.append(host)
+    return missing
+
+
+@register()
+def check_redis_socket_timeout(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """channels_redis with redis-py 8 drops idle consumers after 5 s unless told not to.
+
+    redis-py 8 gives every connection a 5-second socket timeout; the layer's blocking
+    read waits longer than that when nothing happens, so an idle WebSocket is torn down
+    (close code 1011). Subscribers of observers are idle most of the time.
+    """
+    if _redis_default_socket_timeout() is None:
+        return []
+    messages: list[CheckMessage] = []
+    for alias, config in (getattr(settings, "CHANNEL_LAYERS", None) or {}).items():
+        if "channels_redis" not in str(config.get("BACKEND", "")):
+            continue
+        for host in _hosts_without_socket_timeout(config):
+            messages.append(
+                checks.Warning(
+                    f"Channel layer {alias!r}: Redis host {host!r} uses redis-py's default "
+                    "5-second socket timeout, which disconnects idle WebSocket consumers.",
+                    hint=(
+                        'Give each host as a dict with "socket_timeout": None, e.g. '
+                        '"hosts": [{"address": "redis://127.0.0.1:6379/0", '
+                        '"socket_timeout": None}].'
+                    ),
+                    id="djangochannelsrestframework.W001",
+                )
+            )
+    return messages
