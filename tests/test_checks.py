@@ -1,0 +1,55 @@
+"""System checks: configuration mistakes are reported at start-up, with the fix as the hint."""
+
+from django.core import checks
+from django.test import override_settings
+
+from djangochannelsrestframework.checks import check_settings
+
+
+def test_no_setting_is_fine():
+    """Without ``DJANGO_CHANNELS_REST_API`` there is nothing to report."""
+    assert check_settings() == []
+
+
+def test_known_keys_are_fine():
+    """A setting using only known keys passes."""
+    setting = {"PAGE_SIZE": 10, "DEFAULT_PERMISSION_CLASSES": [], "MAX_MESSAGE_SIZE": 100}
+    with override_settings(DJANGO_CHANNELS_REST_API=setting):
+        assert check_settings() == []
+
+
+def test_unknown_key_is_an_error_with_id_and_hint():
+    """An unknown key (a typo, silently ignored otherwise) is an ``Error`` listing valid keys."""
+    with override_settings(DJANGO_CHANNELS_REST_API={"PAGE_SIZ": 10}):
+        [error] = check_settings()
+    assert isinstance(error, checks.Error)
+    assert error.id == "djangochannelsrestframework.E002"
+    assert "'PAGE_SIZ'" in error.msg
+    assert "PAGE_SIZE" in error.hint
+    assert "DEFAULT_PERMISSION_CLASSES" in error.hint
+
+
+def test_each_unknown_key_is_reported():
+    """Every unknown key gets its own error."""
+    with override_settings(DJANGO_CHANNELS_REST_API={"A": 1, "B": 2, "PAGE_SIZE": 1}):
+        errors = check_settings()
+    assert [error.id for error in errors] == ["djangochannelsrestframework.E002"] * 2
+    assert {error.msg for error in errors} == {
+        "Unknown key 'A' in DJANGO_CHANNELS_REST_API.",
+        "Unknown key 'B' in DJANGO_CHANNELS_REST_API.",
+    }
+
+
+def test_a_setting_that_is_not_a_dict_is_an_error():
+    """A non-dict setting is reported with its own id."""
+    with override_settings(DJANGO_CHANNELS_REST_API=["PAGE_SIZE"]):
+        [error] = check_settings()
+    assert error.id == "djangochannelsrestframework.E001"
+    assert error.hint
+
+
+def test_the_check_runs_with_djangos_checks():
+    """The check is registered, so ``manage.py check`` reports unknown keys."""
+    with override_settings(DJANGO_CHANNELS_REST_API={"TYPO": 1}):
+        ids = [message.id for message in checks.run_checks()]
+    assert "djangochannelsrestframework.E002" in ids
