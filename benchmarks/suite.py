@@ -83,11 +83,20 @@ def run_json(cmd: list[str], env: dict[str, str], timeout: float) -> dict[str, A
     return json.loads(lines[-1])
 
 
+def bench_tmpdir() -> str:
+    """tmpfs when available (see project/settings.py), else the system temporary directory."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
+
+
 def worker(python: str, workload: str, impl: str, *args: str, db: str | None = None,
            timeout: float = 600) -> dict[str, Any]:
-    env = clean_env(**({"BENCH_DB_PATH": db} if db else {}))
-    return run_json([python, os.path.join(HERE, "worker.py"), workload, "--impl", impl, *args],
-                    env, timeout)
+    """Run ``worker.py``; each call gets a fresh database unless ``db`` is given."""
+    cmd = [python, os.path.join(HERE, "worker.py"), workload, "--impl", impl, *args]
+    if db:
+        return run_json(cmd, clean_env(BENCH_DB_PATH=db), timeout)
+    with tempfile.TemporaryDirectory(prefix="dcrf-bench-", dir=bench_tmpdir()) as tmp:
+        return run_json(cmd, clean_env(BENCH_DB_PATH=os.path.join(tmp, "db.sqlite3")), timeout)
 
 
 def free_port() -> int:
@@ -107,7 +116,7 @@ def rss_bytes(pid: int) -> int:
 @contextlib.contextmanager
 def server(python: str, impl: str) -> Iterator[tuple[int, str]]:
     """A uvicorn process on 127.0.0.1 serving the benchmark project; yields (pid, url)."""
-    with tempfile.TemporaryDirectory(prefix="dcrf-bench-srv-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="dcrf-bench-srv-", dir=bench_tmpdir()) as tmp:
         db = os.path.join(tmp, "db.sqlite3")
         worker(python, "prepare-db", impl, db=db, timeout=120)
         port = free_port()
