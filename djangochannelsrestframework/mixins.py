@@ -46,7 +46,12 @@ def write_transaction(consumer: Any, **kwargs: Any) -> AbstractContextManager[An
     """A transaction on the consumer's database for one write action (or no-op if disabled)."""
     if not api_settings.ATOMIC_WRITES:
         return nullcontext()
-    return transaction.atomic(using=consumer.get_queryset(**kwargs).db)
+    try:
+        using = getattr(consumer.get_queryset(**kwargs), "db", None)
+    except ImproperlyConfigured:
+        # A create-only consumer needs no queryset (as in 1.3): use the default database.
+        using = None
+    return transaction.atomic(using=using)
 
 
 class CreateModelMixin:

@@ -10,6 +10,7 @@ from django.test import override_settings
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import (
+    CreateModelMixin,
     DeleteModelMixin,
     ListModelMixin,
     PatchModelMixin,
@@ -18,7 +19,7 @@ from djangochannelsrestframework.mixins import (
 )
 from tests.app.consumers import NoteConsumer, UserConsumer
 from tests.app.models import Note, SlugItem
-from tests.app.serializers import SlugItemSerializer
+from tests.app.serializers import NoteSerializer, SlugItemSerializer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
@@ -491,3 +492,31 @@ async def test_atomic_writes_setting_can_turn_the_transaction_off():
             reply = await request(notes, {"action": "create", "data": {"title": "t"}})
             assert reply["response_status"] == 500
     assert await Note.objects.acount() == 1
+
+
+class CreateOnlyConsumer(CreateModelMixin, GenericAsyncAPIConsumer):
+    """A create-only consumer with no queryset, which 1.3 allowed."""
+
+    serializer_class = NoteSerializer
+
+
+class CreateOnlyThenFail(CreateOnlyConsumer):
+    def perform_create(self, serializer, **kwargs):
+        serializer.save()
+        raise RuntimeError("after the save")
+
+
+async def test_create_needs_no_queryset():
+    """``create`` works on a consumer with only a ``serializer_class``, as in 1.3."""
+    async with connected(CreateOnlyConsumer) as client:
+        reply = await request(client, {"action": "create", "data": {"title": "t"}})
+    assert reply["response_status"] == 201
+    assert await Note.objects.acount() == 1
+
+
+async def test_create_without_queryset_is_still_atomic():
+    """Without a queryset, a failing create is rolled back on the default database."""
+    async with connected(CreateOnlyThenFail) as client:
+        reply = await request(client, {"action": "create", "data": {"title": "t"}})
+    assert reply["response_status"] == 500
+    assert await Note.objects.acount() == 0
