@@ -1,4 +1,5 @@
-"""The canonical DCRF example: every CRUD action on Django's users over one WebSocket."""
+"""The canonical DCRF example: every CRUD action on Django's users over one WebSocket,
+plus live updates of the users a client subscribes to (``subscribe_instance``)."""
 
 from django.contrib.auth.models import User
 
@@ -12,9 +13,11 @@ from djangochannelsrestframework.mixins import (
     RetrieveModelMixin,
     UpdateModelMixin,
 )
+from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
 
 
 class UserConsumer(
+    ObserverModelInstanceMixin,
     ListModelMixin,
     RetrieveModelMixin,
     PatchModelMixin,
