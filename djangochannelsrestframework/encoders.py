@@ -38,8 +38,10 @@ def dumps(content: Any) -> str:
     if orjson is not None:
         try:
             return orjson.dumps(content, default=_default, option=_ORJSON_OPTIONS).decode()
-        except orjson.JSONEncodeError as exc:
-            raise TypeError(str(exc)) from exc
+        except orjson.JSONEncodeError:
+            # orjson refuses some valid data (integers beyond 64 bits); the standard library
+            # encodes it identically, and raises ``TypeError`` for what truly is not JSON.
+            pass
     return json.dumps(content, cls=DRFJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -20,6 +20,7 @@ VALUES = {
     "lazy": gettext_lazy("This field is required."),
     "text": "héllo ✓",
     "nested": {"list": [1, 2.5, None, True], "int_key": {1: "one"}},
+    "big_int": 2**70,
 }
 
 EXPECTED = {
@@ -32,6 +33,7 @@ EXPECTED = {
     "lazy": '"This field is required."',
     "text": '"héllo ✓"',
     "nested": '{"list":[1,2.5,null,true],"int_key":{"1":"one"}}',
+    "big_int": "1180591620717411303424",
 }
 
 
