@@ -45,11 +45,15 @@ def dumps(content: Any) -> str:
     return json.dumps(content, cls=DRFJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def loads(text: str | bytes) -> Any:
-    """Decode JSON text; raises ``ValueError`` on invalid input."""
+    """Decode JSON text; raises ``ValueError`` on invalid input (``NaN`` included, as orjson)."""
     if orjson is not None:
         return orjson.loads(text)
-    return json.loads(text)
+    return json.loads(text, parse_constant=_reject_constant)
 
 
 def using_orjson() -> bool:

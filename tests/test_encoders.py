@@ -89,14 +89,14 @@ def test_loads_decodes_json_text_and_bytes():
     assert encoders.loads(b'{"a": 1}') == {"a": 1}
 
 
-@pytest.mark.parametrize("text", ["{not json", "", "[1,"])
+@pytest.mark.parametrize("text", ["{not json", "", "[1,", "NaN", '{"a": Infinity}'])
 def test_loads_raises_value_error_on_invalid_json(text):
     """Invalid JSON raises ``ValueError`` with orjson."""
     with pytest.raises(ValueError):
         encoders.loads(text)
 
 
-@pytest.mark.parametrize("text", ["{not json", "", "[1,"])
+@pytest.mark.parametrize("text", ["{not json", "", "[1,", "NaN", '{"a": Infinity}'])
 @pytest.mark.usefixtures("without_orjson")
 def test_loads_raises_value_error_without_orjson(text):
     """Invalid JSON raises ``ValueError`` without orjson too."""
