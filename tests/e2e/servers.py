@@ -46,6 +46,11 @@ class Server:
         """Everything the server printed so far (stdout and stderr together)."""
         return self.log_path.read_text(errors="replace")
 
+    def stop(self) -> None:
+        """Terminate the server (killing it after 10 s) and remove its log file."""
+        _stop(self.process)
+        self.log_path.unlink(missing_ok=True)
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that is free on ``host`` right now."""
@@ -73,6 +78,49 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
+def _launch(
+    app: str, host: str, env: dict[str, str], cwd: str | os.PathLike[str], args: tuple[str, ...]
+) -> Server:
+    """Start uvicorn on a free port and wait until it accepts connections."""
+    port = free_port(host)
+    command = [sys.executable, "-m", "uvicorn", app, "--host", host, "--port", str(port)]
+    command += ["--no-access-log", *args]
+    with tempfile.NamedTemporaryFile(
+        prefix=f"uvicorn-{port}-", suffix=".log", delete=False
+    ) as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    server = Server(host=host, port=port, process=process, log_path=Path(log_file.name))
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not _accepts_connections(host, port):
+        if process.poll() is not None:
+            raise ServerExited(server)
+        if time.monotonic() > deadline:
+            output = server.output()
+            server.stop()
+            raise RuntimeError(
+                f"server {app} did not accept connections on {host}:{port} within "
+                f"{STARTUP_TIMEOUT:.0f} s:\n{output}"
+            )
+        time.sleep(0.05)
+    return server
+
+
+class ServerExited(RuntimeError):
+    """The server process ended before it accepted a connection."""
+
+    def __init__(self, server: Server) -> None:
+        self.output = server.output()
+        server.stop()
+        super().__init__(f"server exited with code {server.process.returncode}:\n{self.output}")
+
+
 @contextmanager
 def run_server(
     app: str = "demo.asgi:application",
@@ -86,10 +134,9 @@ def run_server(
 
     ``env`` is added to this process's environment; ``DJANGO_SETTINGS_MODULE`` is set to
     ``settings`` (the test process's own, set by pytest-django, must not leak into the
-    server) unless ``env`` names one. Raises ``RuntimeError`` with the
-    server's output if it exits or does not accept connections within 20 seconds.
+    server) unless ``env`` names one. Raises ``RuntimeError`` with the server's output if
+    it exits or does not accept connections within 20 seconds.
     """
-    port = free_port(host)
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if settings is not None:
         full_env["DJANGO_SETTINGS_MODULE"] = settings
@@ -98,45 +145,15 @@ def run_server(
     full_env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO_ROOT), full_env.get("PYTHONPATH", "")) if p
     )
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--no-access-log",
-        *extra_args,
-    ]
-    with tempfile.NamedTemporaryFile(
-        prefix=f"uvicorn-{port}-", suffix=".log", delete=False
-    ) as log_file:
-        log_path = Path(log_file.name)
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=full_env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    server = Server(host=host, port=port, process=process, log_path=log_path)
+    for attempt in range(3):
+        try:
+            server = _launch(app, host, full_env, cwd, extra_args)
+            break
+        except ServerExited as exc:
+            # Another process may have taken the free port between our check and the bind.
+            if "address already in use" not in exc.output.lower() or attempt == 2:
+                raise
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not _accepts_connections(host, port):
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"server {app} exited with code {process.returncode}:\n{server.output()}"
-                )
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"server {app} did not accept connections on {host}:{port} within "
-                    f"{STARTUP_TIMEOUT:.0f} s:\n{server.output()}"
-                )
-            time.sleep(0.05)
         yield server
     finally:
-        _stop(process)
-        log_path.unlink(missing_ok=True)
+        server.stop()
