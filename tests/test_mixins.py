@@ -3,9 +3,12 @@
 from contextlib import asynccontextmanager
 
 import pytest
+from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.test import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
@@ -520,3 +523,48 @@ async def test_create_without_queryset_is_still_atomic():
         reply = await request(client, {"action": "create", "data": {"title": "t"}})
     assert reply["response_status"] == 500
     assert await Note.objects.acount() == 0
+
+
+JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10)
+)
+JSON_VALUES = st.recursive(
+    JSON_LEAVES,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+MESSAGE_KEYS = st.sampled_from(["pk", "data", "request_id", "self", "queryset", "x"]) | st.text(
+    max_size=6
+)
+ACTIONS = st.sampled_from(["create", "list", "retrieve", "update", "patch", "delete", "nope"])
+
+
+async def _one_reply_then_usable(message):
+    async with connected(NoteConsumer) as notes:
+        await notes.send_json_to(message)
+        reply = await notes.receive_json_from()
+        assert list(reply) == ["errors", "data", "action", "response_status", "request_id"]
+        assert reply["request_id"] == message.get("request_id")
+        assert reply["response_status"] in {200, 201, 204, 400, 404, 405}
+        assert await notes.receive_nothing(timeout=0.01)
+        await assert_still_usable(notes)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    name=ACTIONS,
+    message=st.dictionaries(MESSAGE_KEYS.filter(lambda key: key != "action"), JSON_VALUES),
+)
+def test_any_message_gets_one_reply_and_the_socket_survives(name, message):
+    """Whatever keys and values a CRUD message carries, it gets one reply, never a 500."""
+    async_to_sync(_one_reply_then_usable)({"action": name, **message})
