@@ -11,8 +11,9 @@ Fills a temporary SQLite database with ``--rows`` users, then, through a
 
 For each it prints the Python heap peak (``tracemalloc``, allocations made while the
 action ran), the number of replies, rows received and the wall time. The stream's peak
-should stay flat as ``--rows`` grows (it depends on the page size); the single reply's grows
-with the table. Figures vary by machine; nothing here asserts a time.
+levels off as ``--rows`` grows (it depends on the page size, plus the cyclic garbage that
+serializers leave until the collector runs); the single reply's grows with the table.
+Times include tracemalloc's overhead. Figures vary by machine; nothing asserts a time.
 """
 
 from __future__ import annotations
