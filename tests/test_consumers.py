@@ -6,6 +6,7 @@ import logging
 from contextlib import asynccontextmanager
 
 import pytest
+from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -13,6 +14,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from django.test import override_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
 
 from djangochannelsrestframework import consumers
@@ -649,3 +652,34 @@ def test_format_errors_always_returns_a_list():
     assert consumer._format_errors({"f": ["a"]}) == [{"f": ["a"]}]
     assert consumer._format_errors(None) == []
     assert consumer._format_errors(3) == ["3"]
+
+
+async def test_no_size_limit_when_max_message_size_is_none(client):
+    """``MAX_MESSAGE_SIZE: None`` turns the frame-size limit off."""
+    with override_settings(DJANGO_CHANNELS_REST_API={"MAX_MESSAGE_SIZE": None}):
+        reply = await request(client, {"action": "echo", "blob": "x" * 2_000_000})
+    assert reply["response_status"] == 200
+    assert len(reply["data"]["blob"]) == 2_000_000
+
+
+class PingOnly(AsyncAPIConsumer):
+    @action()
+    async def ping(self, **kwargs):
+        return {"pong": True}, 200
+
+
+async def _frame_gets_one_reply(frame):
+    async with connected(PingOnly.as_asgi()) as communicator:
+        key = "text" if isinstance(frame, str) else "bytes"
+        await communicator.send_input({"type": "websocket.receive", key: frame})
+        reply = await communicator.receive_json_from()
+        assert list(reply) == ["errors", "data", "action", "response_status", "request_id"]
+        assert await communicator.receive_nothing(timeout=0.01)
+        await assert_still_usable(communicator)
+
+
+@settings(max_examples=80, deadline=None)
+@given(frame=st.text(max_size=40) | st.binary(max_size=40))
+def test_any_frame_gets_exactly_one_reply(frame):
+    """Whatever text or bytes a client sends, it gets one reply and the socket stays open."""
+    async_to_sync(_frame_gets_one_reply)(frame)
