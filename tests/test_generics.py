@@ -338,3 +338,21 @@ async def test_action_serializer_class_option_shapes_the_reply():
         assert (await request(client, {"action": "titles"}))["data"] == [{"title": "t"}]
         retrieved = await request(client, {"action": "retrieve", "pk": note.pk})
     assert retrieved["data"] == {"id": note.pk, "title": "t", "body": "b", "owner": None}
+
+
+def test_get_object_is_one_query(django_assert_num_queries):
+    """Finding an instance costs exactly one query."""
+    note = Note.objects.create(title="t")
+    consumer = make(NoteConsumer)
+    with django_assert_num_queries(1):
+        consumer.get_object(pk=note.pk)
+
+
+def test_serializing_a_list_is_one_query(django_assert_num_queries):
+    """Serializing the whole queryset for ``list`` costs one query, however many rows."""
+    Note.objects.bulk_create(Note(title=str(n)) for n in range(5))
+    consumer = make(NoteConsumer)
+    with django_assert_num_queries(1):
+        queryset = consumer.filter_queryset(consumer.get_queryset())
+        data = consumer.get_serializer(instance=queryset, many=True).data
+    assert len(data) == 5

@@ -577,3 +577,23 @@ async def test_default_permission_classes_setting_is_read_when_used():
 async def test_empty_permission_classes_allow_everything():
     """``permission_classes = []`` checks nothing."""
     assert await ping_status() == 200
+
+
+class PerActionConsumer(PingConsumer):
+    """``ping`` is open to all; ``secret`` needs an authenticated user."""
+
+    permission_classes = [Allow]
+
+    @action(permission_classes=[IsAuthenticated])
+    async def secret(self, **kwargs):
+        return "secret", 200
+
+
+async def test_action_permission_classes_replace_the_consumers_for_that_action():
+    """``@action(permission_classes=[...])`` applies to that action instead of the consumer's."""
+    user = await User.objects.acreate(username="carol")
+    async with connected(PerActionConsumer.as_asgi()) as client:
+        assert (await request(client, {"action": "ping"}))["response_status"] == 200
+        assert (await request(client, {"action": "secret"}))["response_status"] == 403
+    async with connected(PerActionConsumer.as_asgi(), user=user) as client:
+        assert (await request(client, {"action": "secret"}))["data"] == "secret"
