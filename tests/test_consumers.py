@@ -683,3 +683,66 @@ async def _frame_gets_one_reply(frame):
 def test_any_frame_gets_exactly_one_reply(frame):
     """Whatever text or bytes a client sends, it gets one reply and the socket stays open."""
     async_to_sync(_frame_gets_one_reply)(frame)
+
+
+class NewsConsumer(AsyncAPIConsumer):
+    """Joins ``news`` on connect and other groups on request."""
+
+    groups = ["news"]
+
+    @action()
+    async def join(self, group, **kwargs):
+        await self.add_group(group)
+        return sorted(self.groups), 200
+
+    @action()
+    async def leave(self, group, **kwargs):
+        await self.remove_group(group)
+        return sorted(self.groups), 200
+
+    async def news_message(self, event):
+        await self.reply(action="news", data=event["text"])
+
+
+async def send_to_group(group, text):
+    from channels.layers import get_channel_layer
+
+    await get_channel_layer().group_send(group, {"type": "news.message", "text": text})
+
+
+async def test_class_groups_are_joined_on_connect():
+    """Groups listed in ``groups`` are joined when the client connects."""
+    async with connected(NewsConsumer.as_asgi()) as communicator:
+        await send_to_group("news", "hello")
+        assert (await communicator.receive_json_from())["data"] == "hello"
+
+
+async def test_add_group_and_remove_group():
+    """``add_group`` joins a channel-layer group and ``remove_group`` leaves it."""
+    async with connected(NewsConsumer.as_asgi()) as communicator:
+        reply = await request(communicator, {"action": "join", "group": "sport"})
+        assert reply["data"] == ["news", "sport"]
+        await send_to_group("sport", "goal")
+        assert (await communicator.receive_json_from())["data"] == "goal"
+        reply = await request(communicator, {"action": "leave", "group": "sport"})
+        assert reply["data"] == ["news"]
+        await send_to_group("sport", "another goal")
+        assert await communicator.receive_nothing()
+
+
+async def test_groups_are_left_on_disconnect(monkeypatch):
+    """Every group joined, on connect or later, is left when the client disconnects."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    left = []
+    discard = layer.group_discard
+
+    async def spy(group, channel):
+        left.append(group)
+        await discard(group, channel)
+
+    monkeypatch.setattr(layer, "group_discard", spy)
+    async with connected(NewsConsumer.as_asgi()) as communicator:
+        await request(communicator, {"action": "join", "group": "sport"})
+    assert sorted(left) == ["news", "sport"]
