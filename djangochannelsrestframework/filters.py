@@ -98,7 +98,7 @@ def request_for_message(scope: dict[str, Any], params: QueryDict) -> Request:
 
 
 def filter_queryset(
-    view: Any, queryset: QuerySet[Any], backends: Iterable[type], **kwargs: Any
+    view: Any, queryset: QuerySet[Any], backends: Iterable[type], /, **kwargs: Any
 ) -> QuerySet[Any]:
     """Run ``queryset`` through each backend, as DRF's ``GenericAPIView.filter_queryset``.
 

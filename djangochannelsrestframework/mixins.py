@@ -185,7 +185,9 @@ class PaginatedModelListMixin(ListModelMixin):
         if isinstance(queryset, QuerySet) and not queryset.ordered:
             queryset = queryset.order_by("pk")
         if takes_scope(paginator):
-            return paginator.paginate_queryset(queryset, self.scope, view=self, **kwargs)
+            # A message key named "view" must not collide with the paginator's argument.
+            message = {key: value for key, value in kwargs.items() if key != "view"}
+            return paginator.paginate_queryset(queryset, self.scope, view=self, **message)
         request = request_for_message(self.scope, query_params(kwargs))
         return paginator.paginate_queryset(queryset, request, view=self)
 
@@ -242,7 +244,7 @@ class StreamedPaginatedListMixin(PaginatedModelListMixin):
         except Exception as exc:
             await self.handle_exception(exc, action=action, request_id=request_id)
 
-    def get_next_page_kwargs(self, data: Any, **kwargs: Any) -> dict[str, Any] | None:
+    def get_next_page_kwargs(self, data: Any, /, **kwargs: Any) -> dict[str, Any] | None:
         """The message keys for the page after ``data``, or ``None`` if it was the last.
 
         Override this for a paginator whose replies are neither 1.3-shaped

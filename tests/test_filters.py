@@ -180,6 +180,14 @@ async def test_a_malformed_query_is_a_400(shelf, query):
     await client.disconnect()
 
 
+async def test_message_keys_named_like_filter_arguments_are_harmless(shelf):
+    """Keys such as ``view`` or ``backends`` reach no backend argument by mistake."""
+    client = await connect(BookSearchConsumer.as_asgi())
+    reply = await ask(client, action="list", view=1, backends=2, query={"search": "dune"})
+    assert titles(reply) == ["Dune", "Dune Messiah"]
+    await client.disconnect()
+
+
 def test_query_values_become_query_string_text():
     """Numbers and booleans become their query-string text, lists repeat, null is absent."""
     params = query_params(

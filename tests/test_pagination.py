@@ -181,6 +181,16 @@ async def test_page_size_and_pagination_class_come_from_settings_when_used():
     assert Defaults.pagination_class is None
 
 
+@pytest.mark.parametrize("consumer", [BookConsumer, BookStreamConsumer])
+async def test_message_keys_named_like_internal_arguments_are_harmless(consumer):
+    """Keys such as ``view``, ``data`` or ``backends`` do not collide with hook arguments."""
+    await database_sync_to_async(make_books)(1)
+    client = await connect(consumer.as_asgi())
+    reply = await ask(client, action="list", view=1, data=2, backends=3, scope_=4)
+    assert (reply["response_status"], reply["data"]["count"]) == (200, 1)
+    await client.disconnect()
+
+
 def test_positive_int_keeps_the_1_3_rules():
     """``_positive_int`` refuses negatives (and zero when strict) and caps at ``cutoff``."""
     assert _positive_int("7") == 7
