@@ -160,11 +160,12 @@ def view_as_consumer(
     goes straight into a URL router (no ``.as_asgi()``); each connection gets its own
     consumer.
     """
-    actions = DEFAULT_MAPPED_ACTIONS if mapped_actions is None else dict(mapped_actions)
+    # Each generated class owns its dict, as in 1.3, so changing one affects no other.
+    actions = dict(DEFAULT_MAPPED_ACTIONS if mapped_actions is None else mapped_actions)
     name = getattr(wrapped_view, "__name__", "View")
     consumer_class = type(
         f"{name}Consumer",
         (DjangoViewAsConsumer,),
-        {"view": staticmethod(wrapped_view), "actions": MappingProxyType(dict(actions))},
+        {"view": staticmethod(wrapped_view), "actions": actions},
     )
     return consumer_class()
