@@ -405,9 +405,13 @@ async def test_disconnect_stops_the_stream():
     consumer = SlowStream()
     client = await connect(consumer)
     await client.send_json_to({"action": "list", "request_id": 1})
-    await asyncio.sleep(0.05)
-    assert consumer.detached_tasks["list"]
+    for _ in range(200):
+        if consumer.detached_tasks["list"]:
+            break
+        await asyncio.sleep(0.01)
+    [task] = consumer.detached_tasks["list"]
     await client.disconnect()
+    assert task.cancelled()
     assert not consumer.detached_tasks["list"]
 
 
