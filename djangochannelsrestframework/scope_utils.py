@@ -50,9 +50,14 @@ def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
     meta["QUERY_STRING"] = query_string
     request.GET = QueryDict(query_string, mutable=True)
 
-    server = scope.get("server")
-    if server:
-        meta["SERVER_NAME"], meta["SERVER_PORT"] = str(server[0]), str(server[1])
+    # Without a Host header Django builds absolute URLs from these (test communicators
+    # send neither a Host header nor a server address).
+    server = scope.get("server") or ("localhost", 80)
+    meta["SERVER_NAME"], meta["SERVER_PORT"] = str(server[0]), str(server[1] or "")
+    if scope.get("scheme") in ("wss", "https"):
+        # A secure socket means a secure page: links built from this request use https.
+        meta["wsgi.url_scheme"] = "https"
+        request.is_secure = lambda: True
     client = scope.get("client")
     if client:
         meta["REMOTE_ADDR"] = client[0]

@@ -137,3 +137,19 @@ async def test_ensure_async_runs_sync_functions_in_a_worker_thread():
     value, thread = await ensure_async(handler)(5)
     assert value == 5
     assert thread != threading.get_ident()
+
+
+def test_absolute_urls_work_without_host_header_or_server(settings):
+    """A scope with neither a Host header nor a server address still builds absolute URLs."""
+    settings.ALLOWED_HOSTS = ["localhost"]
+    request = request_from_scope({"type": "websocket", "path": "/ws/", "headers": []})
+    assert request.build_absolute_uri("/users/1/") == "http://localhost/users/1/"
+
+
+def test_a_secure_socket_builds_https_urls(settings):
+    """On ``wss`` the request is secure, so absolute URLs use https."""
+    settings.ALLOWED_HOSTS = ["example.com"]
+    scope = {"type": "websocket", "scheme": "wss", "headers": [(b"host", b"example.com")]}
+    request = request_from_scope(scope)
+    assert request.is_secure()
+    assert request.build_absolute_uri("/x/") == "https://example.com/x/"
