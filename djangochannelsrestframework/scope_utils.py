@@ -56,8 +56,7 @@ def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
     meta["SERVER_NAME"], meta["SERVER_PORT"] = str(server[0]), str(server[1] or "")
     if scope.get("scheme") in ("wss", "https"):
         # A secure socket means a secure page: links built from this request use https.
-        meta["wsgi.url_scheme"] = "https"
-        request.is_secure = lambda: True
+        request._get_scheme = lambda: "https"
     client = scope.get("client")
     if client:
         meta["REMOTE_ADDR"] = client[0]
