@@ -25,8 +25,18 @@ from djangochannelsrestframework.scope_utils import request_from_scope
 
 __all__ = ["GenericAsyncAPIConsumer", "AsyncAPIConsumer", "get_object_or_404"]
 
-# Lookup values that can name one row; anything else (objects, lists, booleans) cannot.
-_LOOKUP_VALUE_TYPES = (str, int, float)
+
+def _is_lookup_value(value: Any) -> bool:
+    """Whether ``value`` can name one row: a string or a whole number.
+
+    Objects, lists and booleans cannot, and neither can ``1.5``, which the database would
+    silently truncate to ``1`` and so act on another row.
+    """
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, str | int)
 
 
 class GenericAsyncAPIConsumer(AsyncAPIConsumer):
@@ -80,7 +90,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         if lookup_key not in kwargs:
             raise InvalidMessage(f'Missing lookup key "{lookup_key}".')
         value = kwargs[lookup_key]
-        if isinstance(value, bool) or not isinstance(value, _LOOKUP_VALUE_TYPES):
+        if not _is_lookup_value(value):
             raise Http404
         obj = get_object_or_404(queryset, **{self.lookup_field: value})
         self.check_object_permissions(obj, **kwargs)

@@ -356,3 +356,19 @@ def test_serializing_a_list_is_one_query(django_assert_num_queries):
         queryset = consumer.filter_queryset(consumer.get_queryset())
         data = consumer.get_serializer(instance=queryset, many=True).data
     assert len(data) == 5
+
+
+@pytest.mark.django_db
+def test_a_fractional_lookup_value_names_no_row():
+    """``pk: 1.5`` is not found (the database would truncate it to 1); ``1.0`` is 1."""
+    from django.http import Http404
+
+    from tests.app.consumers import NoteConsumer
+    from tests.app.models import Note
+
+    note = Note.objects.create(pk=1, title="one")
+    consumer = NoteConsumer()
+    consumer.scope = {"type": "websocket"}
+    with pytest.raises(Http404):
+        consumer.get_object(pk=1.5, action="retrieve")
+    assert consumer.get_object(pk=1.0, action="retrieve") == note
