@@ -80,6 +80,7 @@ async def pipeline(ws: Any, action: str, depth: int, measure_from: float, deadli
         if reply.get("response_status") != EXPECTED[action] or started is None:
             errors.append(reply)
         else:
+            completions[1] += 1
             if started >= measure_from:
                 latencies.append(now - started)
             if measure_from <= now <= deadline:
@@ -91,7 +92,7 @@ async def pipeline(ws: Any, action: str, depth: int, measure_from: float, deadli
 async def throughput(args: argparse.Namespace) -> dict[str, Any]:
     sockets = await open_all(args.url, args.connections)
     latencies: list[float] = []
-    completions = [0]
+    completions = [0, 0]  # replies inside the window, all good replies
     errors: list[Any] = []
     start = time.perf_counter()
     measure_from = start + args.warmup
@@ -108,6 +109,7 @@ async def throughput(args: argparse.Namespace) -> dict[str, Any]:
         "p50_ms": percentile(latencies, 0.50) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
         "requests": len(latencies),
+        "replies": completions[1],
         "errors": len(errors),
         "first_error": errors[0] if errors else None,
     }

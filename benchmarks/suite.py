@@ -105,6 +105,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (from /proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_bytes(pid: int) -> int:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -170,16 +177,22 @@ def wl_inproc(impl: str, python: str, kind: str, run: int, cfg: argparse.Namespa
         note(f"inproc {impl}: {out['errors']} unexpected replies, first: {out['first_error']}")
     for op in OPS:
         for c, label in ((1, "sequential"), (8, "8 connections")):
+            cell = out["rps"][f"{op}.c{c}"]
             record(f"inproc.{op}.c{c}",
-                   Metric("In-process (WebsocketCommunicator)", f"{op}, {label}", "req/s", True),
-                   impl, run, out["rps"][f"{op}.c{c}"])
+                   Metric("In-process (WebsocketCommunicator): throughput", f"{op}, {label}",
+                          "req/s", True), impl, run, cell["rps"])
+            record(f"inproc.{op}.c{c}.cpu",
+                   Metric("In-process (WebsocketCommunicator): process CPU per request, all "
+                          "threads (robust to other load on the machine)", f"{op}, {label}",
+                          "µs", False), impl, run, cell["cpu_us"])
 
 
 def wl_server(impl: str, python: str, kind: str, run: int, cfg: argparse.Namespace) -> None:
     section = f"uvicorn on 127.0.0.1, websockets client, {cfg.depth} requests in flight per connection"
-    with server(python, kind) as (_pid, url):
+    with server(python, kind) as (pid, url):
         for action in ("retrieve", "list"):
             for conns in cfg.connections:
+                cpu_before = cpu_seconds(pid)
                 out = loadgen(cfg.python_ours, "throughput", "--url", url, "--connections",
                               str(conns), "--depth", str(cfg.depth), "--duration",
                               str(cfg.server_duration), "--warmup", str(cfg.warmup),
@@ -195,6 +208,9 @@ def wl_server(impl: str, python: str, kind: str, run: int, cfg: argparse.Namespa
                                              "{:.1f}"), impl, run, out["p50_ms"])
                 record(f"{base}.p99", Metric(section, f"{name}: p99 latency", "ms", False,
                                              "{:.1f}"), impl, run, out["p99_ms"])
+                record(f"{base}.cpu", Metric(section, f"{name}: server CPU per request", "µs",
+                                             False), impl, run,
+                       (cpu_seconds(pid) - cpu_before) / max(out["replies"], 1) * 1e6)
 
 
 def wl_fanout(impl: str, python: str, kind: str, run: int, cfg: argparse.Namespace) -> None:
@@ -213,6 +229,9 @@ def wl_fanout(impl: str, python: str, kind: str, run: int, cfg: argparse.Namespa
         record(f"fanout.{size}.save", Metric(section, f"{size} subscribers: save() call returns",
                                              "ms", False, "{:.2f}"),
                impl, run, figures.get("save_ms"))
+        record(f"fanout.{size}.cpu", Metric(section, f"{size} subscribers: process CPU per change",
+                                            "ms", False, "{:.1f}"),
+               impl, run, figures.get("cpu_ms"))
         record(f"fanout.{size}.queries", Metric(section, f"{size} subscribers: DB queries per change",
                                                 "queries", False),
                impl, run, figures.get("queries"))
@@ -260,13 +279,16 @@ def wl_idle(impl: str, python: str, kind: str, run: int, cfg: argparse.Namespace
     section = "Observers where nobody listens: list 50 users, in-process, sequential"
     if "skipped" in out:
         note(f"idle observers skipped for {impl}: {out['skipped']}")
-    record("idle.none", Metric(section, "no model observer on User", "req/s", True),
-           impl, run, out["list_rps_none"])
-    two = out.get("list_rps_two", out["list_rps_none"] if kind == "floor" else None)
-    record("idle.two", Metric(section, "two model observers on User (floor: none)", "req/s",
-                              True), impl, run, two)
-    record("idle.slowdown", Metric(section, "slowdown from the two observers", "x", False,
-                                   "{:.2f}"), impl, run, out.get("slowdown"))
+    none = out["none"]
+    two = out.get("two", none if kind == "floor" else {})
+    for unit, field, higher, fmt in (("req/s", "rps", True, "{:.0f}"),
+                                     ("CPU µs/req", "cpu_us", False, "{:.0f}")):
+        record(f"idle.none.{field}", Metric(section, "no model observer on User", unit, higher,
+                                            fmt), impl, run, none[field])
+        record(f"idle.two.{field}", Metric(section, "two model observers on User (floor: none)",
+                                           unit, higher, fmt), impl, run, two.get(field))
+    record("idle.slowdown", Metric(section, "CPU per list with two observers / without", "x",
+                                   False, "{:.2f}"), impl, run, out.get("slowdown"))
 
 
 RUNNERS = {"inproc": wl_inproc, "server": wl_server, "fanout": wl_fanout,
@@ -289,7 +311,9 @@ def paired_ratio(a: list[float | None], b: list[float | None]) -> float | None:
 def table(runs: int) -> str:
     lines: list[str] = []
     section = None
-    for key, metric in METRICS.items():
+    sections = list(dict.fromkeys(m.section for m in METRICS.values()))
+    ordered = sorted(METRICS.items(), key=lambda kv: sections.index(kv[1].section))
+    for key, metric in ordered:
         if metric.section != section:
             section = metric.section
             lines += ["", f"**{section}**", "",
