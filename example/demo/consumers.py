@@ -1,24 +1,33 @@
-"""The canonical DCRF example: every CRUD action on Django's users over one WebSocket,
-plus live updates of the users a client subscribes to (``subscribe_instance``)."""
+"""The demo's users API: every CRUD action on Django's users over one WebSocket, lists that
+page, search and order, and live updates of the users a client subscribes to."""
 
 from django.contrib.auth.models import User
+from rest_framework.filters import OrderingFilter, SearchFilter
 
 from demo.serializers import UserSerializer
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import (
     CreateModelMixin,
     DeleteModelMixin,
-    ListModelMixin,
+    PaginatedModelListMixin,
     PatchModelMixin,
     RetrieveModelMixin,
     UpdateModelMixin,
 )
 from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
+from djangochannelsrestframework.pagination import WebsocketLimitOffsetPagination
+
+
+class UserPagination(WebsocketLimitOffsetPagination):
+    """Pages only when the client sends ``limit`` (so a bare ``list`` is the 1.3 list)."""
+
+    default_limit = None
+    max_limit = 100
 
 
 class UserConsumer(
     ObserverModelInstanceMixin,
-    ListModelMixin,
+    PaginatedModelListMixin,
     RetrieveModelMixin,
     PatchModelMixin,
     UpdateModelMixin,
@@ -26,5 +35,10 @@ class UserConsumer(
     DeleteModelMixin,
     GenericAsyncAPIConsumer,
 ):
-    queryset = User.objects.all()
+    queryset = User.objects.order_by("id")
     serializer_class = UserSerializer
+    pagination_class = UserPagination
+    filter_backends = [SearchFilter, OrderingFilter]
+    search_fields = ["username", "email"]
+    ordering_fields = ["id", "username", "email"]
+    ordering = ["id"]

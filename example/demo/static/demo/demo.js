@@ -8,6 +8,10 @@
   const log = $("log");
   let socket = null;
   let nextRequestId = 1;
+  // The list's paging, search and order, sent with every "list".
+  const view = { limit: 20, offset: 0, search: "", ordering: "id" };
+  // Users shown in the table are subscribed to, with request id "user-<pk>".
+  const subscribed = new Set();
 
   function addLog(kind, text, status) {
     const entry = document.createElement("pre");
@@ -33,19 +37,78 @@
   }
 
   function send(message) {
-    message.request_id = nextRequestId++;
+    if (message.request_id === undefined) message.request_id = nextRequestId++;
     sendRaw(JSON.stringify(message));
   }
 
-  function renderUsers(users) {
+  function listUsers() {
+    const query = { ordering: view.ordering };
+    if (view.search) query.search = view.search;
+    send({ action: "list", limit: view.limit, offset: view.offset, query: query });
+  }
+
+  function fillRow(row, user) {
+    row.dataset.pk = user.id;
+    row.replaceChildren();
+    for (const value of [user.id, user.username, user.email]) {
+      row.insertCell().textContent = value;
+    }
+  }
+
+  function renderPager(page) {
+    const pages = Math.max(1, Math.ceil(page.count / page.limit));
+    const current = Math.floor(page.offset / page.limit) + 1;
+    $("page-info").textContent = `page ${current} of ${pages} (${page.count} users)`;
+    $("page-prev").disabled = page.offset <= 0;
+    $("page-next").disabled = page.offset + page.limit >= page.count;
+  }
+
+  function renderOrdering() {
+    for (const header of document.querySelectorAll("th.sortable")) {
+      const field = header.dataset.field;
+      header.classList.toggle("asc", view.ordering === field);
+      header.classList.toggle("desc", view.ordering === "-" + field);
+    }
+  }
+
+  // Keep exactly the users on screen subscribed, so other clients' changes show up here.
+  function followShownUsers(users) {
+    const shown = new Set(users.map((user) => user.id));
+    for (const pk of shown) {
+      if (!subscribed.has(pk)) {
+        subscribed.add(pk);
+        send({ action: "subscribe_instance", pk: pk, request_id: "user-" + pk });
+      }
+    }
+    for (const pk of [...subscribed]) {
+      if (!shown.has(pk)) {
+        subscribed.delete(pk);
+        send({ action: "unsubscribe_instance", pk: pk, request_id: "user-" + pk });
+      }
+    }
+  }
+
+  function renderUsers(data) {
+    const users = Array.isArray(data) ? data : data.results;
+    if (!Array.isArray(data)) renderPager(data);
+    renderOrdering();
     const body = $("users").tBodies[0];
     body.replaceChildren();
-    for (const user of users) {
-      const row = body.insertRow();
-      row.dataset.pk = user.id;
-      for (const value of [user.id, user.username, user.email]) {
-        row.insertCell().textContent = value;
-      }
+    for (const user of users) fillRow(body.insertRow(), user);
+    followShownUsers(users);
+  }
+
+  // A subscribed user changed somewhere else: update or drop its row in place.
+  function onUserEvent(reply) {
+    const row = $("users").querySelector(`tbody tr[data-pk="${reply.data.id ?? reply.data.pk}"]`);
+    if (reply.action === "update" && row) {
+      fillRow(row, reply.data);
+      row.classList.remove("changed");
+      void row.offsetWidth;
+      row.classList.add("changed");
+    } else if (reply.action === "delete") {
+      subscribed.delete(reply.data.pk);
+      listUsers();
     }
   }
 
@@ -60,8 +123,12 @@
     const ok = reply.response_status >= 200 && reply.response_status < 300;
     addLog(ok ? "ok" : "error", "← " + JSON.stringify(reply), reply.response_status);
     if (!ok) return;
-    if (reply.action === "list" && Array.isArray(reply.data)) renderUsers(reply.data);
-    if (WRITES.has(reply.action)) send({ action: "list" });
+    if (typeof reply.request_id === "string" && reply.request_id.startsWith("user-")) {
+      if (reply.action === "update" || reply.action === "delete") onUserEvent(reply);
+      return;
+    }
+    if (reply.action === "list" && reply.data) renderUsers(reply.data);
+    if (WRITES.has(reply.action)) listUsers();
   }
 
   function connect() {
@@ -70,7 +137,8 @@
     setStatus("connecting…", "connecting");
     socket.addEventListener("open", () => {
       setStatus("open", "open");
-      send({ action: "list" });
+      subscribed.clear();
+      listUsers();
     });
     socket.addEventListener("message", onReply);
     socket.addEventListener("close", (event) => {
@@ -121,7 +189,37 @@
     event.preventDefault();
     sendRaw($("raw-json").value);
   });
-  $("list-submit").addEventListener("click", () => send({ action: "list" }));
+  $("list-submit").addEventListener("click", listUsers);
+  $("page-prev").addEventListener("click", () => {
+    view.offset = Math.max(view.offset - view.limit, 0);
+    listUsers();
+  });
+  $("page-next").addEventListener("click", () => {
+    view.offset += view.limit;
+    listUsers();
+  });
+  $("page-size").addEventListener("change", (event) => {
+    view.limit = Number(event.target.value);
+    view.offset = 0;
+    listUsers();
+  });
+  let searchTimer = null;
+  $("search").addEventListener("input", (event) => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      view.search = event.target.value.trim();
+      view.offset = 0;
+      listUsers();
+    }, 250);
+  });
+  for (const header of document.querySelectorAll("th.sortable")) {
+    header.addEventListener("click", () => {
+      const field = header.dataset.field;
+      view.ordering = view.ordering === field ? "-" + field : field;
+      view.offset = 0;
+      listUsers();
+    });
+  }
   $("log-clear").addEventListener("click", () => log.replaceChildren());
   $("users").tBodies[0].addEventListener("click", (event) => {
     const row = event.target.closest("tr");
