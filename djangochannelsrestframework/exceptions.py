@@ -49,3 +49,11 @@ class ServerError(APIException):
     status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
     default_detail = _("A server error occurred.")
     default_code = "error"
+
+
+class TooManyDetachedTasks(APIException):
+    """The connection already runs ``MAX_DETACHED_TASKS`` detached actions; retry later."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = _("Too many actions are running on this connection; wait for one to finish.")
+    default_code = "too_many_detached_tasks"

@@ -172,7 +172,11 @@ async def test_reply_arrives_before_the_change_it_causes():
     )
     first, second = await client.receive_json_from(), await client.receive_json_from()
     assert (first["action"], first["request_id"]) == ("patch", 2)
-    assert (second["action"], second["request_id"], second["data"]["title"]) == ("update", 1, "after")
+    assert (second["action"], second["request_id"], second["data"]["title"]) == (
+        "update",
+        1,
+        "after",
+    )
     await client.disconnect()
 
 

@@ -156,7 +156,9 @@ async def test_single_groups_hook_serves_both_sides():
     alice = await User.objects.acreate(username="alice")
     bob = await User.objects.acreate(username="bob")
     client = await connected(CommentsOfUserConsumer)
-    await client.send_json_to({"action": "subscribe_comments", "user_pk": alice.pk, "request_id": 3})
+    await client.send_json_to(
+        {"action": "subscribe_comments", "user_pk": alice.pk, "request_id": 3}
+    )
     await client.receive_json_from()
     await Comment.objects.acreate(user=bob, text="not for alice")
     comment = await Comment.objects.acreate(user=alice, text="hello")
@@ -183,7 +185,11 @@ async def test_one_message_per_object_per_transaction_with_the_first_action():
     user = await create_then_update_in_one_transaction()
     reply = await client.receive_json_from()
     assert reply["action"] == "create"
-    assert reply["data"] == {"id": user.pk, "username": "in-transaction", "email": "changed@example.com"}
+    assert reply["data"] == {
+        "id": user.pk,
+        "username": "in-transaction",
+        "email": "changed@example.com",
+    }
     assert await client.receive_nothing()
     await client.disconnect()
 
@@ -351,9 +357,9 @@ async def test_notify_reports_writes_that_bypass_signals():
 
 async def test_many_to_many_changes_are_updates_when_enabled(recwarn):
     """With ``many_to_many=True`` adding a tag (from either side) updates the post."""
+    from djangochannelsrestframework.consumers import AsyncAPIConsumer
     from djangochannelsrestframework.observer import model_observer
     from djangochannelsrestframework.observer.model_observer import UnsupportedWarning
-    from djangochannelsrestframework.consumers import AsyncAPIConsumer
 
     with pytest.warns(UnsupportedWarning):
 
@@ -371,7 +377,10 @@ async def test_many_to_many_changes_are_updates_when_enabled(recwarn):
     client = await connected(PostTagsConsumer)
     await database_sync_to_async(post.tags.add)(tag)
     assert await client.receive_json_from() == {
-        "action": "update", "errors": [], "response_status": 200, "request_id": None,
+        "action": "update",
+        "errors": [],
+        "response_status": 200,
+        "request_id": None,
         "data": {"pk": post.pk},
     }
     await database_sync_to_async(tag.posts.remove)(post)

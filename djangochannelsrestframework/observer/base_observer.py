@@ -57,11 +57,9 @@ class BaseObserver:
         group = message.get("group")
         request_ids: Iterable[Any] = ()
         if consumer is not None:
-            request_ids = (
-                consumer._observer_group_to_request_id.get(self._stable_observer_id, {}).get(
-                    group, ()
-                )
-            )
+            request_ids = consumer._observer_group_to_request_id.get(
+                self._stable_observer_id, {}
+            ).get(group, ())
         return await self.func(
             consumer,
             body,

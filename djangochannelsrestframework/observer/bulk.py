@@ -79,7 +79,9 @@ class ObservableQuerySet(models.QuerySet):
             notify([obj for obj in created if obj.pk is not None], Action.CREATE, self.db)
         return created
 
-    def bulk_update(self, objs: Iterable[models.Model], fields: Any, *args: Any, **kwargs: Any) -> Any:
+    def bulk_update(
+        self, objs: Iterable[models.Model], fields: Any, *args: Any, **kwargs: Any
+    ) -> Any:
         objs = list(objs)
         with transaction.atomic(using=self.db):
             old_groups = _old_groups_of(self.model, [obj.pk for obj in objs], self.db)

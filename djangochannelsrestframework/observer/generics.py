@@ -122,7 +122,9 @@ class ObserverAPIConsumerMetaclass(APIConsumerMetaclass):
         cls = super().__new__(mcs, name, bases, body)
         queryset = inspect.getattr_static(cls, "queryset", None)
         model = getattr(queryset, "model", None)
-        many_to_many = bool(inspect.getattr_static(cls, "observer_many_to_many_relationships", False))
+        many_to_many = bool(
+            inspect.getattr_static(cls, "observer_many_to_many_relationships", False)
+        )
         rebind = "queryset" in body or "observer_many_to_many_relationships" in body
         for attribute in dir(cls):
             value = inspect.getattr_static(cls, attribute, None)
@@ -226,7 +228,9 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
 
     def _instance_observer(self) -> Any:
         observer = self.handle_instance_change
-        if isinstance(inspect.getattr_static(type(self), "handle_instance_change"), _GenericModelObserver):
+        if isinstance(
+            inspect.getattr_static(type(self), "handle_instance_change"), _GenericModelObserver
+        ):
             raise ImproperlyConfigured(
                 f"'{type(self).__name__}' needs a `queryset` class attribute so that its "
                 "instance observer can be connected to the model's signals at start-up."
@@ -268,8 +272,12 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         return None, status.HTTP_204_NO_CONTENT
 
     @_GenericModelObserver
-    async def handle_instance_change(self, message: dict[str, Any], observer: Any = None, **kwargs: Any) -> None:
-        await self.handle_observed_action(action=kwargs.get("action"), group=kwargs.get("group"), **message)
+    async def handle_instance_change(
+        self, message: dict[str, Any], observer: Any = None, **kwargs: Any
+    ) -> None:
+        await self.handle_observed_action(
+            action=kwargs.get("action"), group=kwargs.get("group"), **message
+        )
 
     @handle_instance_change.groups
     def handle_instance_change(self: Any, instance: Any = None, *args: Any, **kwargs: Any) -> Any:
@@ -293,7 +301,9 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
                 logger.debug("Shared serialization failed; subscribers will read", exc_info=True)
         return body
 
-    async def handle_observed_action(self, action: str, group: str | None = None, **kwargs: Any) -> None:
+    async def handle_observed_action(
+        self, action: str, group: str | None = None, **kwargs: Any
+    ) -> None:
         """Deliver one observed change to the request ids subscribed to ``group``.
 
         Subscribers that fail the permission check for the event get nothing; the data is
@@ -312,7 +322,12 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             return
         if action == Action.DELETE.value:
             for request_id in request_ids:
-                await self.reply(action=action, data=kwargs, status=status.HTTP_204_NO_CONTENT, request_id=request_id)
+                await self.reply(
+                    action=action,
+                    data=kwargs,
+                    status=status.HTTP_204_NO_CONTENT,
+                    request_id=request_id,
+                )
             return
         data = shared_data
         if data is None:
@@ -325,7 +340,9 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
                     await self.handle_exception(exc, action=action, request_id=request_id)
                 return
         for request_id in request_ids:
-            await self.reply(action=action, data=data, status=status.HTTP_200_OK, request_id=request_id)
+            await self.reply(
+                action=action, data=data, status=status.HTTP_200_OK, request_id=request_id
+            )
 
 
 _DEFAULT_IMPLEMENTERS = (GenericAsyncAPIConsumer, ObserverModelInstanceMixin, RetrieveModelMixin)

@@ -188,7 +188,9 @@ class ModelObserver(BaseObserver):
             return frozenset(self.group_names_for_signal(instance=instance))
         return new_groups
 
-    def pre_save_receiver(self, instance: Model, raw: bool = False, using: Any = None, **kwargs: Any) -> None:
+    def pre_save_receiver(
+        self, instance: Model, raw: bool = False, using: Any = None, **kwargs: Any
+    ) -> None:
         if not raw and self.tracks_old_groups():
             self._remember_old_groups(instance, using)
 
@@ -223,7 +225,9 @@ class ModelObserver(BaseObserver):
             return
         if action == "pre_clear":
             field_name = next(
-                f.name for f in self.model_cls._meta.many_to_many if f.remote_field.through is sender
+                f.name
+                for f in self.model_cls._meta.many_to_many
+                if f.remote_field.through is sender
             )
             related = list(model._base_manager.using(using).filter(**{field_name: instance}))
             _state_dict(instance, _CLEARED_ATTRIBUTE)[self.id] = related

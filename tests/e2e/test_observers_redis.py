@@ -71,7 +71,12 @@ async def test_changes_from_another_server_and_another_process_reach_an_idle_sub
             async with websockets.connect(server_b.ws_url()) as editor:
                 await editor.send(
                     json.dumps(
-                        {"action": "patch", "pk": 2, "data": {"email": "b@example.com"}, "request_id": 1}
+                        {
+                            "action": "patch",
+                            "pk": 2,
+                            "data": {"email": "b@example.com"},
+                            "request_id": 1,
+                        }
                     )
                 )
                 assert (await receive(editor))["response_status"] == 200
@@ -86,4 +91,7 @@ async def test_changes_from_another_server_and_another_process_reach_an_idle_sub
 
             await asyncio.to_thread(save_from_a_plain_process, env, "worker@example.com")
             update = await receive(subscriber)
-            assert (update["request_id"], update["data"]["email"]) == ("watch", "worker@example.com")
+            assert (update["request_id"], update["data"]["email"]) == (
+                "watch",
+                "worker@example.com",
+            )
