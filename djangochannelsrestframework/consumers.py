@@ -32,6 +32,7 @@ from djangochannelsrestframework.exceptions import (
     InvalidMessage,
     MessageTooLarge,
     ServerError,
+    TooManyDetachedTasks,
 )
 from djangochannelsrestframework.permissions import (
     BasePermission,
@@ -41,6 +42,7 @@ from djangochannelsrestframework.permissions import (
 from djangochannelsrestframework.protocol import RESERVED_MESSAGE_KEYS, envelope
 from djangochannelsrestframework.scope_utils import ensure_async, request_from_scope
 from djangochannelsrestframework.settings import SettingDefault, api_settings
+from djangochannelsrestframework.throttling import ActionView, throttle_wait
 
 logger = logging.getLogger("djangochannelsrestframework.consumers")
 
@@ -122,6 +124,11 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     """
 
     permission_classes: Any = SettingDefault("DEFAULT_PERMISSION_CLASSES")
+    #: DRF throttle classes checked after the permissions of every action (default: the
+    #: ``DEFAULT_THROTTLE_CLASSES`` setting); ``@action(throttle_classes=...)`` overrides.
+    throttle_classes: Any = SettingDefault("DEFAULT_THROTTLE_CLASSES")
+    #: The rate name ``ScopedRateThrottle`` uses; ``@action(throttle_scope=...)`` overrides.
+    throttle_scope: str | None = None
     #: Channel-layer groups joined on connect (Channels' attribute); a set per instance.
     groups: Any = ()
     #: Message keys refused with a 400: they name parameters that the dispatch path or the
@@ -220,6 +227,28 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             if not allowed:
                 raise PermissionDenied()
 
+    # Throttling ----------------------------------------------------------------------------
+
+    def get_throttles(self, action: str) -> list[Any]:
+        """Instantiate the throttles for ``action``: ``@action(throttle_classes=[...])`` or
+        the consumer's ``throttle_classes``."""
+        throttle_classes = self.get_action_option(action, "throttle_classes", self.throttle_classes)
+        return [throttle() for throttle in throttle_classes]
+
+    async def check_throttles(self, action: str, **kwargs: Any) -> None:
+        """Raise DRF's ``Throttled`` (429, with the wait) if a throttle refuses ``action``.
+
+        Throttles keep their history in Django's cache, whose API is sync (and may be
+        Redis or a database), so they run in a worker thread; without throttles this costs
+        nothing.
+        """
+        throttles = self.get_throttles(action)
+        if not throttles:
+            return
+        request = request_from_scope(self.scope)
+        request.method = "GET"
+        await database_sync_to_async(throttle_wait)(throttles, request, ActionView(self, action))
+
     # Receiving -----------------------------------------------------------------------------
 
     def get_max_message_size(self) -> int | None:
@@ -316,6 +345,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         try:
             self.check_reserved_keys(kwargs)
             await self.check_permissions(action, **kwargs)
+            await self.check_throttles(action, **kwargs)
             if action not in self.available_actions:
                 raise MethodNotAllowed(method=action)
             self.check_action_arguments(action, kwargs)
@@ -400,10 +430,25 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     # Detached tasks ------------------------------------------------------------------------
 
+    def get_max_detached_tasks(self) -> int | None:
+        """How many detached tasks this connection may run at once; ``None`` for no limit."""
+        return api_settings.MAX_DETACHED_TASKS
+
     def start_detached_task(
         self, function_name: str, coroutine: Coroutine[Any, Any, Any]
     ) -> asyncio.Task[Any]:
-        """Run ``coroutine`` in the background of this connection, tracked by function name."""
+        """Run ``coroutine`` in the background of this connection, tracked by function name.
+
+        Raises ``TooManyDetachedTasks`` (a 429 reply to the request that asked) when the
+        connection already runs ``get_max_detached_tasks()`` of them: without a bound, one
+        client could start work without end. Running tasks are not affected.
+        """
+        limit = self.get_max_detached_tasks()
+        if limit is not None:
+            running = sum(not t.done() for tasks in self.detached_tasks.values() for t in tasks)
+            if running >= limit:
+                coroutine.close()
+                raise TooManyDetachedTasks()
         task = asyncio.ensure_future(coroutine)
         self.detached_tasks[function_name].append(task)
 

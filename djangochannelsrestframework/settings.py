@@ -34,11 +34,19 @@ DEFAULTS: dict[str, Any] = {
     # Modules imported from every installed app when Django starts, so that the observers
     # they declare are connected in every process (workers and commands included).
     "AUTODISCOVER_MODULES": ("consumers",),
+    # DRF authentication classes run by ``auth.TokenAuthMiddleware`` during the handshake.
+    "AUTHENTICATION_CLASSES": ("rest_framework.authentication.TokenAuthentication",),
+    # DRF throttle classes checked before every action (``AsyncAPIConsumer.throttle_classes``).
+    "DEFAULT_THROTTLE_CLASSES": (),
+    # Detached actions one connection may run at once; one more is refused with a 429.
+    "MAX_DETACHED_TASKS": 64,
 }
 
 IMPORT_STRINGS: tuple[str, ...] = (
     "DEFAULT_PERMISSION_CLASSES",
     "DEFAULT_PAGINATION_CLASS",
+    "AUTHENTICATION_CLASSES",
+    "DEFAULT_THROTTLE_CLASSES",
 )
 
 
