@@ -14,6 +14,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "channels",
+    # TokenAuthentication's Token model (djangochannelsrestframework.auth tests).
+    "rest_framework.authtoken",
     "djangochannelsrestframework",
     "tests.app",
 ]

@@ -1,0 +1,181 @@
+"""Token authentication for WebSocket handshakes, with DRF's authentication classes.
+
+Browsers cannot set an ``Authorization`` header on a WebSocket, so ``TokenAuthMiddleware``
+looks for the token in three places, in this order:
+
+1. the ``Sec-WebSocket-Protocol`` header, as the pair of subprotocols ``"token", "<key>"``
+   (JavaScript: ``new WebSocket(url, ["token", key])``). The handshake is then accepted
+   with the subprotocol ``"token"`` (browsers drop a connection that offered subprotocols
+   and got none back); the key itself is never echoed and is removed from
+   ``scope["subprotocols"]``;
+2. the ``Authorization`` header (``Authorization: Token <key>``), for non-browser clients;
+3. the query string (``?token=<key>``). Convenient, but URLs are written to the access
+   logs of servers and proxies and may be kept in browser history: prefer the others.
+
+The credentials are checked by the DRF authentication classes of the ``AUTHENTICATION_CLASSES``
+setting (default: DRF's ``TokenAuthentication``) in a worker thread, since they query the
+database. Outcomes:
+
+* valid credentials: ``scope["user"]`` and ``scope["auth"]`` are set from DRF's result;
+* no credentials: the scope is left as it is (a session user from ``AuthMiddlewareStack``
+  when stacked inside it, else an ``AnonymousUser``): permissions decide;
+* credentials that fail (unknown token, inactive user, or a token no class recognises):
+  the handshake is accepted and the socket closed at once with code 4401
+  (``WS_4401_UNAUTHORIZED``), so that clients can tell "log in again" from a network
+  failure. The application is never called: bad credentials never fall back to anonymous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from django.contrib.auth.models import AnonymousUser
+from django.http import QueryDict
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+
+from djangochannelsrestframework.protocol import WS_4401_UNAUTHORIZED
+from djangochannelsrestframework.scope_utils import request_from_scope
+from djangochannelsrestframework.settings import api_settings
+
+__all__ = ["TokenAuthMiddleware", "TokenAuthMiddlewareStack", "AuthenticationRefused"]
+
+
+class AuthenticationRefused(Exception):
+    """The handshake carried credentials that no authentication class accepted."""
+
+
+class TokenAuthMiddleware(BaseMiddleware):
+    """Authenticate a WebSocket handshake with DRF authentication classes (see module doc).
+
+    ``authentication_classes`` defaults to the ``AUTHENTICATION_CLASSES`` setting, read for
+    each connection. Other ASGI scope types (HTTP) pass through untouched.
+    """
+
+    #: Query-string parameter that may carry the token.
+    query_param: str = "token"
+    #: Subprotocol that announces the token as the next offered subprotocol.
+    subprotocol: str = "token"
+    #: Close code sent when the credentials are refused.
+    close_code: int = WS_4401_UNAUTHORIZED
+
+    def __init__(self, inner: Any, authentication_classes: Sequence[type] | None = None) -> None:
+        super().__init__(inner)
+        self.authentication_classes = authentication_classes
+
+    def get_authenticators(self) -> list[Any]:
+        """Instantiate the DRF authentication classes to try, in order."""
+        classes = self.authentication_classes
+        if classes is None:
+            classes = api_settings.AUTHENTICATION_CLASSES
+        return [authentication() for authentication in classes]
+
+    def get_subprotocol_token(self, scope: dict[str, Any]) -> str | None:
+        """The value offered after the ``subprotocol`` marker, if any."""
+        offered = list(scope.get("subprotocols") or ())
+        if self.subprotocol in offered:
+            position = offered.index(self.subprotocol)
+            if position + 1 < len(offered):
+                return offered[position + 1]
+        return None
+
+    def get_query_token(self, scope: dict[str, Any]) -> str | None:
+        query_string = scope.get("query_string", b"")
+        if isinstance(query_string, bytes):
+            query_string = query_string.decode("latin-1")
+        return QueryDict(query_string).get(self.query_param) or None
+
+    def get_authorization(self, scope: dict[str, Any], authenticators: list[Any]) -> str | None:
+        """The credentials as an ``Authorization`` header value for the DRF classes.
+
+        A token from the subprotocol or the query string is given the keyword of the
+        first authentication class (``Token`` for ``TokenAuthentication``). An
+        ``Authorization`` header counts only if its scheme is one of those keywords, so
+        that, say, a proxy's Basic credentials do not refuse every handshake.
+        """
+        keywords = [getattr(a, "keyword", "Token") for a in authenticators] or ["Token"]
+        token = self.get_subprotocol_token(scope)
+        if token is None:
+            for name, value in scope.get("headers", ()):
+                if name.lower() == b"authorization":
+                    header = value.decode("latin-1")
+                    scheme = header.split(" ", 1)[0]
+                    if scheme.lower() in {keyword.lower() for keyword in keywords}:
+                        return header
+        if token is None:
+            token = self.get_query_token(scope)
+        return None if token is None else f"{keywords[0]} {token}"
+
+    def authenticate(self, scope: dict[str, Any], authorization: str) -> tuple[Any, Any]:
+        """Run the authentication classes (sync: they query the database).
+
+        Returns DRF's ``(user, auth)``; raises ``AuthenticationRefused`` if a class
+        refuses the credentials or none recognises them.
+        """
+        django_request = request_from_scope(scope)
+        django_request.method = "GET"
+        django_request.META["HTTP_AUTHORIZATION"] = authorization
+        request = Request(django_request)
+        for authenticator in self.get_authenticators():
+            try:
+                result = authenticator.authenticate(request)
+            except APIException as exc:
+                raise AuthenticationRefused(str(exc)) from None
+            if result is not None:
+                return result
+        raise AuthenticationRefused("No authentication class accepted the credentials.")
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope.get("type") != "websocket":
+            return await self.inner(scope, receive, send)
+        scope = dict(scope)
+        authenticators = self.get_authenticators()
+        authorization = self.get_authorization(scope, authenticators)
+        key = self.get_subprotocol_token(scope)
+        via_subprotocol = key is not None
+        if via_subprotocol:
+            # The application sees that "token" was offered, never the key.
+            scope["subprotocols"] = [p for p in scope["subprotocols"] if p != key]
+        if authorization is None:
+            scope.setdefault("user", AnonymousUser())
+            return await self.inner(scope, receive, send)
+        try:
+            user, auth = await database_sync_to_async(self.authenticate)(scope, authorization)
+        except AuthenticationRefused:
+            return await self.refuse(receive, send, via_subprotocol)
+        scope["user"], scope["auth"] = user, auth
+        if via_subprotocol:
+            send = self._accepting_subprotocol(send)
+        return await self.inner(scope, receive, send)
+
+    def _accepting_subprotocol(self, send: Any) -> Any:
+        """Wrap ``send`` so that accepting the handshake selects the ``token`` subprotocol."""
+        subprotocol = self.subprotocol
+
+        async def send_with_subprotocol(message: dict[str, Any]) -> None:
+            if message.get("type") == "websocket.accept" and not message.get("subprotocol"):
+                message = {**message, "subprotocol": subprotocol}
+            await send(message)
+
+        return send_with_subprotocol
+
+    async def refuse(self, receive: Any, send: Any, via_subprotocol: bool) -> None:
+        """Complete the handshake and close at once with ``close_code`` (4401)."""
+        message = await receive()
+        if message.get("type") != "websocket.connect":
+            return
+        accept: dict[str, Any] = {"type": "websocket.accept"}
+        if via_subprotocol:
+            accept["subprotocol"] = self.subprotocol
+        await send(accept)
+        await send({"type": "websocket.close", "code": self.close_code})
+
+
+def TokenAuthMiddlewareStack(inner: Any) -> Any:  # noqa: N802 - named like Channels' helper
+    """Session and token authentication: Channels' ``AuthMiddlewareStack`` around
+    ``TokenAuthMiddleware``, so a token (when sent) takes precedence over the session."""
+    return AuthMiddlewareStack(TokenAuthMiddleware(inner))
