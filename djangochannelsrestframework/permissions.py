@@ -18,7 +18,11 @@ from channels.db import database_sync_to_async
 from rest_framework import permissions as drf_permissions
 from rest_framework.permissions import BasePermission as DRFBasePermission
 
-from djangochannelsrestframework.scope_utils import ensure_async, request_from_scope
+from djangochannelsrestframework.scope_utils import (
+    ConsumerAsView,
+    ensure_async,
+    request_from_scope,
+)
 
 if TYPE_CHECKING:
     from djangochannelsrestframework.consumers import AsyncAPIConsumer
@@ -281,21 +285,26 @@ class WrappedDRFPermission:
     def _runs_inline(self) -> bool:
         return type(self.permission) in _INLINE_DRF_PERMISSIONS
 
-    async def _check(self, scope: dict[str, Any], consumer: Any, action: str) -> bool:
+    def get_view(self, consumer: Any, action: str, request: Any, kwargs: dict[str, Any]) -> Any:
+        """The consumer seen as a DRF view, with this message's ``action`` and ``kwargs``."""
+        return ConsumerAsView(consumer, action, request, kwargs)
+
+    async def _check(
+        self, scope: dict[str, Any], consumer: Any, action: str, kwargs: dict[str, Any]
+    ) -> bool:
         request = self.get_request(scope, action)
+        view = self.get_view(consumer, action, request, kwargs)
         if self._runs_inline():
-            return bool(self.permission.has_permission(request, consumer))
-        return bool(
-            await database_sync_to_async(self.permission.has_permission)(request, consumer)
-        )
+            return bool(self.permission.has_permission(request, view))
+        return bool(await database_sync_to_async(self.permission.has_permission)(request, view))
 
     async def has_permission(
         self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any
     ) -> bool:
-        return await self._check(scope, consumer, action)
+        return await self._check(scope, consumer, action, kwargs)
 
     async def can_connect(self, scope: dict[str, Any], consumer: Any, message: Any = None) -> bool:
-        return await self._check(scope, consumer, "connect")
+        return await self._check(scope, consumer, "connect", {})
 
     def has_object_permission(
         self, scope: dict[str, Any], consumer: Any, action: str, obj: Any, **kwargs: Any
@@ -303,7 +312,8 @@ class WrappedDRFPermission:
         if not _drf_object_rules(self.permission):
             return True
         request = self.get_request(scope, action)
-        return bool(self.permission.has_object_permission(request, consumer, obj))
+        view = self.get_view(consumer, action, request, kwargs)
+        return bool(self.permission.has_object_permission(request, view, obj))
 
     def __repr__(self) -> str:
         return f"WrappedDRFPermission({self.permission!r})"

@@ -64,3 +64,29 @@ def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
     if "cookies" in scope:
         request.COOKIES = scope["cookies"]
     return request
+
+
+class ConsumerAsView:
+    """The consumer as DRF permissions and throttles expect a view to look.
+
+    DRF code reads ``view.action``, ``view.kwargs``, ``view.request`` and ``view.args``,
+    which a consumer serving many messages cannot hold itself (a detached action may run
+    while the next message is checked). Every other attribute, and ``isinstance`` checks,
+    go to the consumer.
+    """
+
+    def __init__(
+        self, consumer: Any, action: str, request: HttpRequest, kwargs: dict[str, Any]
+    ) -> None:
+        self.consumer = consumer
+        self.action = action
+        self.request = request
+        self.kwargs = kwargs
+        self.args: tuple[Any, ...] = ()
+
+    @property
+    def __class__(self) -> type:
+        return type(self.consumer)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.consumer, name)

@@ -597,3 +597,67 @@ async def test_action_permission_classes_replace_the_consumers_for_that_action()
         assert (await request(client, {"action": "secret"}))["response_status"] == 403
     async with connected(PerActionConsumer.as_asgi(), user=user) as client:
         assert (await request(client, {"action": "secret"}))["data"] == "secret"
+
+
+class ActionAwareDRFPermission(drf.BasePermission):
+    """A DRF permission written for a ViewSet: it reads ``view.action`` and ``view.kwargs``."""
+
+    def has_permission(self, request, view):
+        assert isinstance(view, ActionAwareConsumer)
+        return view.action == "retrieve" and view.kwargs.get("pk") == 1
+
+
+class ActionAwareConsumer(RetrieveModelMixin, GenericAsyncAPIConsumer):
+    queryset = Note.objects.all()
+    serializer_class = NoteSerializer
+    permission_classes = [ActionAwareDRFPermission]
+
+
+async def test_drf_permissions_see_the_action_and_message_kwargs_on_the_view():
+    """DRF permissions get a view with ``action`` and ``kwargs`` that is still the consumer."""
+    await Note.objects.acreate(pk=1, title="one")
+    await Note.objects.acreate(pk=2, title="two")
+    client = WebsocketCommunicator(ActionAwareConsumer.as_asgi(), "/ws/")
+    await client.connect()
+    await client.send_json_to({"action": "retrieve", "pk": 1, "request_id": 1})
+    assert (await client.receive_json_from())["response_status"] == 200
+    await client.send_json_to({"action": "retrieve", "pk": 2, "request_id": 2})
+    assert (await client.receive_json_from())["response_status"] == 403
+    await client.disconnect()
+
+
+class ModelPermissionNoteConsumer(RetrieveModelMixin, PatchModelMixin, GenericAsyncAPIConsumer):
+    queryset = Note.objects.all()
+    serializer_class = NoteSerializer
+    permission_classes = [drf.DjangoModelPermissions]
+
+
+def as_user(application, user):
+    """Wrap an ASGI application so that its scope carries ``user``."""
+
+    async def with_user(scope, receive, send):
+        return await application({**scope, "user": user}, receive, send)
+
+    return with_user
+
+
+async def test_django_model_permissions_work_through_the_view_queryset():
+    """``DjangoModelPermissions`` finds the model via ``view.get_queryset()``: a user with
+    ``change_note`` may patch, one without may not."""
+    from channels.db import database_sync_to_async
+    from django.contrib.auth.models import Permission
+
+    note = await Note.objects.acreate(title="x")
+    editor = await User.objects.acreate(username="editor")
+    reader = await User.objects.acreate(username="reader")
+    change = await Permission.objects.aget(codename="change_note")
+    await database_sync_to_async(editor.user_permissions.add)(change)
+    editor = await User.objects.aget(pk=editor.pk)
+    for user, expected in ((editor, 200), (reader, 403)):
+        client = WebsocketCommunicator(as_user(ModelPermissionNoteConsumer.as_asgi(), user), "/ws/")
+        await client.connect()
+        await client.send_json_to(
+            {"action": "patch", "pk": note.pk, "data": {"title": "y"}, "request_id": 1}
+        )
+        assert (await client.receive_json_from())["response_status"] == expected
+        await client.disconnect()
