@@ -28,13 +28,6 @@ if TYPE_CHECKING:
     from djangochannelsrestframework.consumers import AsyncAPIConsumer
 
 
-async def _resolve(result: Any) -> Any:
-    """Await ``result`` if a sync-or-async permission method returned an awaitable."""
-    if inspect.isawaitable(result):
-        return await result
-    return result
-
-
 async def _call(method: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """Call a permission method that may be sync (run in a worker thread) or async.
 
