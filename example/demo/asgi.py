@@ -8,15 +8,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
 # Set up Django before importing anything that touches models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from demo.consumers import UserConsumer  # noqa: E402
+from djangochannelsrestframework.auth import TokenAuthMiddlewareStack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AuthMiddlewareStack(URLRouter([re_path(r"^ws/$", UserConsumer.as_asgi())])),
+        # Session cookies (Channels' AuthMiddlewareStack) and DRF tokens (``?token=``, the
+        # ``Authorization`` header or the subprotocols ``["token", key]``) both authenticate;
+        # clients without either are anonymous, which the demo's consumer allows.
+        "websocket": TokenAuthMiddlewareStack(
+            URLRouter([re_path(r"^ws/$", UserConsumer.as_asgi())])
+        ),
     }
 )

@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "channels",
     "djangochannelsrestframework",
     "rest_framework",
+    # Tokens for djangochannelsrestframework.auth.TokenAuthMiddleware (see asgi.py).
+    "rest_framework.authtoken",
     "demo",
 ]
 

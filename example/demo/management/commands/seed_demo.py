@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
+from rest_framework.authtoken.models import Token
 
 SEED_USERS = [(f"user {n}", f"{n}@example.com") for n in (1, 2, 3)]
 
@@ -20,3 +21,6 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
                 created += 1
         self.stdout.write(f"seed_demo: {created} user(s) created, {User.objects.count()} in total.")
+        # An API token for "user 1", to try token authentication: ws://.../ws/?token=<key>
+        token, _ = Token.objects.get_or_create(user=User.objects.get(username="user 1"))
+        self.stdout.write(f'seed_demo: token of "user 1": {token.key}')
