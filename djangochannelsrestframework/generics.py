@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
@@ -54,6 +55,10 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
     #: DRF filter backends (``SearchFilter``, ``OrderingFilter``, ``DjangoFilterBackend``).
     #: DRF's ``DEFAULT_FILTER_BACKENDS`` setting is not read: filtering is opt-in per consumer.
     filter_backends: Sequence[type] = ()
+    #: Actions whose ``get_object`` locks the row (``SELECT ... FOR UPDATE``) when it runs
+    #: inside a transaction, as the write actions of the mixins do: concurrent writes to one
+    #: instance then apply one after another instead of overwriting each other's fields.
+    select_for_update_actions: frozenset[str] = frozenset({"update", "patch", "delete"})
     reserved_message_keys = RESERVED_MESSAGE_KEYS | {
         "queryset",
         "serializer",
@@ -92,9 +97,39 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         value = kwargs[lookup_key]
         if not _is_lookup_value(value):
             raise Http404
+        locking = self.should_lock_object(queryset, **kwargs)
+        if locking and not queryset.query.distinct:
+            queryset = queryset.select_for_update(**self._lock_options(queryset))
+            locking = False
         obj = get_object_or_404(queryset, **{self.lookup_field: value})
+        if locking:
+            # FOR UPDATE cannot be combined with DISTINCT (some filter backends add it):
+            # lock and re-read the row found by its primary key instead.
+            obj = get_object_or_404(type(obj)._base_manager.select_for_update(), pk=obj.pk)
         self.check_object_permissions(obj, **kwargs)
         return obj
+
+    def should_lock_object(self, queryset: QuerySet[Any], **kwargs: Any) -> bool:
+        """Whether ``get_object`` should lock the row it reads until the transaction ends.
+
+        True for ``select_for_update_actions`` inside a transaction, on databases that
+        support row locks (not SQLite, whose writers are serialized by the database lock).
+        Override to lock for custom write actions too.
+        """
+        if kwargs.get("action") not in self.select_for_update_actions:
+            return False
+        if not isinstance(queryset, QuerySet):
+            return False
+        connection = connections[queryset.db]
+        return connection.features.has_select_for_update and connection.in_atomic_block
+
+    @staticmethod
+    def _lock_options(queryset: QuerySet[Any]) -> dict[str, Any]:
+        # Lock only this model's row, not rows joined by select_related (and PostgreSQL
+        # refuses FOR UPDATE on the nullable side of an outer join).
+        if connections[queryset.db].features.has_select_for_update_of:
+            return {"of": ("self",)}
+        return {}
 
     def check_object_permissions(self, obj: Any, action: str | None = None, **kwargs: Any) -> None:
         """Raise ``PermissionDenied`` unless every permission allows ``action`` on ``obj``."""

@@ -106,3 +106,28 @@ class ProxyNote(Note):
 
     class Meta:
         proxy = True
+
+
+class Scoreboard(models.Model):
+    """Concurrency: twenty fields, each patched by its own socket at the same time."""
+
+    s0 = models.IntegerField(default=0)
+    s1 = models.IntegerField(default=0)
+    s2 = models.IntegerField(default=0)
+    s3 = models.IntegerField(default=0)
+    s4 = models.IntegerField(default=0)
+    s5 = models.IntegerField(default=0)
+    s6 = models.IntegerField(default=0)
+    s7 = models.IntegerField(default=0)
+    s8 = models.IntegerField(default=0)
+    s9 = models.IntegerField(default=0)
+    s10 = models.IntegerField(default=0)
+    s11 = models.IntegerField(default=0)
+    s12 = models.IntegerField(default=0)
+    s13 = models.IntegerField(default=0)
+    s14 = models.IntegerField(default=0)
+    s15 = models.IntegerField(default=0)
+    s16 = models.IntegerField(default=0)
+    s17 = models.IntegerField(default=0)
+    s18 = models.IntegerField(default=0)
+    s19 = models.IntegerField(default=0)
