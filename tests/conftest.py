@@ -47,3 +47,25 @@ def any_channel_layer(request, settings):
     settings.CHANNEL_LAYERS = channel_layer_settings(request.param)
     channel_layers.backends.clear()
     return request.param
+
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, whose other sessions are ended before it is dropped.
+
+    Consumers run their queries in worker threads (asgiref's executors, ``async_to_sync``
+    loops), each with its own connection; a thread that outlives its last query keeps its
+    session open, and PostgreSQL refuses to drop a database that is in use. SQLite has no
+    such sessions.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
