@@ -67,7 +67,8 @@ def note(text: str) -> None:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE", "BENCH_OURS_LABEL")}
     env.update(extra)
     return env
 
@@ -336,6 +337,21 @@ def table(runs: int) -> str:
     return "\n".join([header, *lines, *([""] + ["Notes:"] + notes if notes else [])])
 
 
+def checkout_state() -> str:
+    """The commit measured as "ours", and whether the package had uncommitted changes."""
+    if os.environ.get("BENCH_OURS_LABEL"):
+        return os.environ["BENCH_OURS_LABEL"]
+    try:
+        head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--",
+                                "djangochannelsrestframework"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown commit (no git)"
+    return f"commit {head}" + (" plus uncommitted changes in the package" if dirty else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -391,7 +407,7 @@ def main() -> None:
     )
     text = table(cfg.runs)
     if env_line:
-        text = f"Versions — {env_line}.\n\n{text}"
+        text = f"Versions — {env_line}.\nOurs measured at {checkout_state()}.\n\n{text}"
     print(text)
     print(f"\n(total {time.monotonic() - started:.0f} s)", file=sys.stderr)
 
