@@ -227,9 +227,12 @@ async def fanout(args: argparse.Namespace) -> dict[str, Any]:
         errors.check(await communicator.receive_json_from(timeout=60), 201)
         return communicator
 
-    async def arrival(communicator: Any) -> float:
+    async def arrival(communicator: Any, email: str) -> float:
         message = await communicator.receive_json_from(timeout=args.timeout)
         errors.check(message, 200)
+        if (message.get("data") or {}).get("email") != email:  # stale or wrong data
+            errors.count += 1
+            errors.first = errors.first or message
         return time.perf_counter()
 
     for size in args.sizes:
@@ -241,7 +244,8 @@ async def fanout(args: argparse.Namespace) -> dict[str, Any]:
         last_ms, save_ms, queries, cpu_ms = [], [], [], []
         for _ in range(args.changes):
             change += 1
-            waiting = [asyncio.ensure_future(arrival(c)) for c in subscribers]
+            email = f"change{change}@example.com"
+            waiting = [asyncio.ensure_future(arrival(c, email)) for c in subscribers]
             await asyncio.sleep(0)
             before = counter.count
             cpu_start = time.process_time()
