@@ -49,14 +49,24 @@ async def open_all(url: str, count: int, batch: int = 100) -> list[Any]:
     while len(sockets) < count:
         n = min(batch, count - len(sockets))
         sockets += await asyncio.gather(
-            *(connect(url, compression=None, max_size=None, ping_interval=None,
-                      open_timeout=60) for _ in range(n))
+            *(
+                connect(url, compression=None, max_size=None, ping_interval=None, open_timeout=60)
+                for _ in range(n)
+            )
         )
     return sockets
 
 
-async def pipeline(ws: Any, action: str, depth: int, measure_from: float, deadline: float,
-                   latencies: list[float], completions: list[int], errors: list[Any]) -> None:
+async def pipeline(
+    ws: Any,
+    action: str,
+    depth: int,
+    measure_from: float,
+    deadline: float,
+    latencies: list[float],
+    completions: list[int],
+    errors: list[Any],
+) -> None:
     """Keep ``depth`` requests in flight on ``ws`` until ``deadline``, then drain.
 
     Throughput counts replies received inside [measure_from, deadline]; latency is
@@ -98,9 +108,12 @@ async def throughput(args: argparse.Namespace) -> dict[str, Any]:
     measure_from = start + args.warmup
     deadline = measure_from + args.duration
     await asyncio.gather(
-        *(pipeline(ws, args.action, args.depth, measure_from, deadline, latencies,
-                   completions, errors)
-          for ws in sockets)
+        *(
+            pipeline(
+                ws, args.action, args.depth, measure_from, deadline, latencies, completions, errors
+            )
+            for ws in sockets
+        )
     )
     await asyncio.gather(*(ws.close() for ws in sockets))
     latencies.sort()

@@ -45,7 +45,10 @@ if HERE not in sys.path:
 
 # Stages shown side by side: label -> substrings matched against "file:line(function)".
 STAGES: list[tuple[str, tuple[str, ...]]] = [
-    ("channels dispatch (websocket_receive)", ("channels/generic/websocket.py", "(websocket_receive)")),
+    (
+        "channels dispatch (websocket_receive)",
+        ("channels/generic/websocket.py", "(websocket_receive)"),
+    ),
     ("frame decode (receive/decode_json)", ("(decode_json)",)),
     ("receive_json", ("(receive_json)",)),
     ("handle_action", ("(handle_action)",)),
@@ -153,9 +156,13 @@ def child_profile(args: argparse.Namespace) -> None:
     stats.dump_stats(args.out)
 
 
-WAITS = ("<method 'poll' of 'select.epoll' objects>", "<method 'get' of '_queue.SimpleQueue' objects>",
-         "<method 'acquire' of '_thread.lock' objects>", "<built-in method time.sleep>",
-         "<method 'send' of '_socket.socket' objects>")
+WAITS = (
+    "<method 'poll' of 'select.epoll' objects>",
+    "<method 'get' of '_queue.SimpleQueue' objects>",
+    "<method 'acquire' of '_thread.lock' objects>",
+    "<built-in method time.sleep>",
+    "<method 'send' of '_socket.socket' objects>",
+)
 
 
 def is_wait(key: tuple[str, int, str]) -> bool:
@@ -165,8 +172,11 @@ def is_wait(key: tuple[str, int, str]) -> bool:
 
 
 def busy_time(stats: pstats.Stats) -> float:
-    return sum(tt for key, (_cc, _nc, tt, _ct, _callers) in stats.stats.items()  # type: ignore[attr-defined]
-               if not is_wait(key))
+    return sum(
+        tt
+        for key, (_cc, _nc, tt, _ct, _callers) in stats.stats.items()  # type: ignore[attr-defined]
+        if not is_wait(key)
+    )
 
 
 def key_name(key: tuple[str, int, str]) -> str:
@@ -210,8 +220,9 @@ def _is_sync_to_async(key: tuple[str, int, str]) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--child", choices=["time", "profile"], help=argparse.SUPPRESS)
@@ -227,16 +238,21 @@ def main() -> None:
 
     me = [sys.executable, os.path.abspath(__file__), "--requests", str(args.requests)]
     with tempfile.TemporaryDirectory(prefix="dcrf-prof-", dir=bench_tmpdir()) as tmp:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE")}
+        env = {
+            k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE")
+        }
         env["BENCH_DB_PATH"] = os.path.join(tmp, "db.sqlite3")
-        timing = json.loads(subprocess.run(me + ["--child", "time"], env=env, check=True,
-                                           capture_output=True, text=True).stdout.splitlines()[-1])
+        timing = json.loads(
+            subprocess.run(
+                me + ["--child", "time"], env=env, check=True, capture_output=True, text=True
+            ).stdout.splitlines()[-1]
+        )
         loaded: dict[str, pstats.Stats] = {}
         for target in ("lib", "floor"):
             out = os.path.join(tmp, f"{target}.prof")
-            subprocess.run(me + ["--child", "profile", "--target", target, "--out", out],
-                           env=env, check=True)
+            subprocess.run(
+                me + ["--child", "profile", "--target", target, "--out", out], env=env, check=True
+            )
             loaded[target] = pstats.Stats(out, stream=io.StringIO())
 
     import djangochannelsrestframework as dcrf
@@ -244,40 +260,50 @@ def main() -> None:
     n = args.requests
     lib_us, floor_us = timing["lib"] * 1e6, timing["floor"] * 1e6
     print(f"djangochannelsrestframework {dcrf.__version__} ({os.path.dirname(dcrf.__file__)})")
-    print(f"Unprofiled, one connection, {n} retrieves (best of 3): ours {lib_us:.0f} µs/request, "
-          f"floor {floor_us:.0f} µs/request, overhead {lib_us - floor_us:.0f} µs "
-          f"({timing['lib'] / timing['floor']:.2f}x).")
+    print(
+        f"Unprofiled, one connection, {n} retrieves (best of 3): ours {lib_us:.0f} µs/request, "
+        f"floor {floor_us:.0f} µs/request, overhead {lib_us - floor_us:.0f} µs "
+        f"({timing['lib'] / timing['floor']:.2f}x)."
+    )
     for target in ("lib", "floor"):
-        print(f"Profiled busy time, all threads, blocking waits excluded: "
-              f"{'ours' if target == 'lib' else 'floor'} "
-              f"{busy_time(loaded[target]) / n * 1e6:.0f} µs/request")
+        print(
+            f"Profiled busy time, all threads, blocking waits excluded: "
+            f"{'ours' if target == 'lib' else 'floor'} "
+            f"{busy_time(loaded[target]) / n * 1e6:.0f} µs/request"
+        )
 
     lib = loaded["lib"]
-    print(f"\nTop {args.top} functions of our retrieve path by cumulative time "
-          f"(all threads; µs per request):\n")
+    print(
+        f"\nTop {args.top} functions of our retrieve path by cumulative time "
+        f"(all threads; µs per request):\n"
+    )
     print(f"{'calls/req':>9} {'tottime':>8} {'cumtime':>8}  function")
     entries = sorted(lib.stats.items(), key=lambda kv: kv[1][3], reverse=True)  # type: ignore[attr-defined]
-    shown = 0
-    for key, (_cc, nc, tt, ct, _callers) in entries:
+    for key, (_cc, nc, tt, ct, _callers) in entries[: args.top]:
         print(f"{nc / n:9.2f} {tt / n * 1e6:8.1f} {ct / n * 1e6:8.1f}  {key_name(key)}")
-        shown += 1
-        if shown >= args.top:
-            break
 
-    print(f"\nTop {args.top} functions of our retrieve path by own time (tottime), blocking "
-          f"waits excluded (µs per request):\n")
-    print(f"{'calls/req':>9} {'tottime':>8} {'cumtime':>8} | {'floor:':>6} {'calls':>6} "
-          f"{'tottime':>8}  function")
+    print(
+        f"\nTop {args.top} functions of our retrieve path by own time (tottime), blocking "
+        f"waits excluded (µs per request):\n"
+    )
+    print(
+        f"{'calls/req':>9} {'tottime':>8} {'cumtime':>8} | {'floor:':>6} {'calls':>6} "
+        f"{'tottime':>8}  function"
+    )
     floor_stats = {key_name(k): v for k, v in loaded["floor"].stats.items()}  # type: ignore[attr-defined]
     entries = sorted(lib.stats.items(), key=lambda kv: kv[1][2], reverse=True)  # type: ignore[attr-defined]
     for key, (_cc, nc, tt, ct, _callers) in [e for e in entries if not is_wait(e[0])][: args.top]:
         f = floor_stats.get(key_name(key))
         f_nc, f_tt = (f[1], f[2]) if f else (0, 0)
-        print(f"{nc / n:9.2f} {tt / n * 1e6:8.1f} {ct / n * 1e6:8.1f} | {'':>6} {f_nc / n:6.2f} "
-              f"{f_tt / n * 1e6:8.1f}  {key_name(key)}")
+        print(
+            f"{nc / n:9.2f} {tt / n * 1e6:8.1f} {ct / n * 1e6:8.1f} | {'':>6} {f_nc / n:6.2f} "
+            f"{f_tt / n * 1e6:8.1f}  {key_name(key)}"
+        )
 
-    print("\nStages, cumulative µs per request under the profiler (calls per request; a "
-          "coroutine counts one call per resumption):\n")
+    print(
+        "\nStages, cumulative µs per request under the profiler (calls per request; a "
+        "coroutine counts one call per resumption):\n"
+    )
     print(f"{'stage':52} {'ours':>16} {'floor':>16}")
     ours_rows, floor_rows = stage_rows(lib, n), stage_rows(loaded["floor"], n)
     for label, _ in STAGES:

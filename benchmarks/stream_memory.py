@@ -85,8 +85,12 @@ def fill(rows: int) -> None:
     batch = 5_000
     for start in range(0, rows, batch):
         User.objects.bulk_create(
-            User(username=f"user{i:07d}", email=f"user{i}@example.com", first_name="First",
-                 last_name="Last")
+            User(
+                username=f"user{i:07d}",
+                email=f"user{i}@example.com",
+                first_name="First",
+                last_name="Last",
+            )
             for i in range(start, min(rows, start + batch))
         )
 
@@ -129,8 +133,7 @@ def main() -> None:
     tracemalloc.start()
     results = {
         "stream": asyncio.run(
-            run(UserStream, {"action": "list", "limit": args.page_size, "request_id": 1},
-                args.rows)
+            run(UserStream, {"action": "list", "limit": args.page_size, "request_id": 1}, args.rows)
         ),
         "list": asyncio.run(run(UserList, {"action": "list", "request_id": 1}, args.rows)),
     }

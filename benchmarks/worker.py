@@ -47,12 +47,19 @@ def payload(op: str, i: int, tag: str) -> dict[str, Any]:
         return {
             "action": "create",
             "request_id": i,
-            "data": {"username": f"c{tag}-{i}", "email": f"c{tag}-{i}@example.com",
-                     "password": "pw"},
+            "data": {
+                "username": f"c{tag}-{i}",
+                "email": f"c{tag}-{i}@example.com",
+                "password": "pw",
+            },
         }
     if op == "patch":
-        return {"action": "patch", "pk": pk, "request_id": i,
-                "data": {"email": f"p{tag}-{i}@example.com"}}
+        return {
+            "action": "patch",
+            "pk": pk,
+            "request_id": i,
+            "data": {"email": f"p{tag}-{i}@example.com"},
+        }
     raise ValueError(op)
 
 
@@ -90,8 +97,9 @@ async def connect(app: Any, path: str) -> Any:
     return communicator
 
 
-async def drive(communicator: Any, op: str, deadline: float, tag: str, errors: Errors,
-                limit: int) -> int:
+async def drive(
+    communicator: Any, op: str, deadline: float, tag: str, errors: Errors, limit: int
+) -> int:
     """Send ``op`` requests one after another until ``deadline``; return how many."""
     status = EXPECTED_STATUS[op]
     done = 0
@@ -102,8 +110,9 @@ async def drive(communicator: Any, op: str, deadline: float, tag: str, errors: E
     return done
 
 
-async def rate(communicators: list[Any], op: str, duration: float,
-               errors: Errors) -> dict[str, float]:
+async def rate(
+    communicators: list[Any], op: str, duration: float, errors: Errors
+) -> dict[str, float]:
     """Requests per second of ``op`` over all ``communicators`` in parallel, and the
     process CPU time (all threads) per request in µs, which other load on the machine
     disturbs far less than wall-clock throughput."""
@@ -112,12 +121,16 @@ async def rate(communicators: list[Any], op: str, duration: float,
     cpu_start = time.process_time()
     deadline = start + duration
     counts = await asyncio.gather(
-        *(drive(c, op, deadline, f"{op}{n}x{int(start * 1e6)}", errors, limit)
-          for n, c in enumerate(communicators))
+        *(
+            drive(c, op, deadline, f"{op}{n}x{int(start * 1e6)}", errors, limit)
+            for n, c in enumerate(communicators)
+        )
     )
     done = sum(counts)
-    return {"rps": done / (time.perf_counter() - start),
-            "cpu_us": (time.process_time() - cpu_start) / max(done, 1) * 1e6}
+    return {
+        "rps": done / (time.perf_counter() - start),
+        "cpu_us": (time.process_time() - cpu_start) / max(done, 1) * 1e6,
+    }
 
 
 async def inproc(args: argparse.Namespace) -> dict[str, Any]:
@@ -279,12 +292,15 @@ def main() -> None:
     parser.add_argument("--impl", choices=["lib", "floor"], default="lib")
     parser.add_argument("--duration", type=float, default=1.0)
     parser.add_argument("--warmup", type=float, default=0.2)
-    parser.add_argument("--ops", type=lambda s: s.split(","),
-                        default=["retrieve", "list", "patch", "create"])
-    parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")],
-                        default=[1, 8])
-    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
-                        default=[10, 100, 1000])
+    parser.add_argument(
+        "--ops", type=lambda s: s.split(","), default=["retrieve", "list", "patch", "create"]
+    )
+    parser.add_argument(
+        "--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8]
+    )
+    parser.add_argument(
+        "--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[10, 100, 1000]
+    )
     parser.add_argument("--changes", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args()

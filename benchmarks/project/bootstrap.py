@@ -42,12 +42,20 @@ def library_info() -> dict[str, str]:
 
     info = {
         "python": platform.python_version(),
-        **{name: version(name) for name in ("Django", "channels", "djangorestframework",
-                                            "asgiref", "uvicorn", "websockets")},
+        **{
+            name: version(name)
+            for name in (
+                "Django",
+                "channels",
+                "djangorestframework",
+                "asgiref",
+                "uvicorn",
+                "websockets",
+            )
+        },
     }
     try:
         import djangochannelsrestframework as dcrf
     except ImportError:  # the floor does not need it
         return {**info, "dcrf_version": "-", "dcrf_path": "-"}
-    return {**info, "dcrf_version": dcrf.__version__,
-            "dcrf_path": os.path.dirname(dcrf.__file__)}
+    return {**info, "dcrf_version": dcrf.__version__, "dcrf_path": os.path.dirname(dcrf.__file__)}

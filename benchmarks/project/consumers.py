@@ -11,7 +11,6 @@ from djangochannelsrestframework.mixins import (
     RetrieveModelMixin,
     UpdateModelMixin,
 )
-
 from project.serializers import UserSerializer
 
 

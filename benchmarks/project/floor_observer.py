@@ -56,6 +56,11 @@ class FloorObserverConsumer(AsyncJsonWebsocketConsumer):
 
     async def _reply(self, action: Any, data: Any, status: int, request_id: Any) -> None:
         await self.send_json(
-            {"errors": [], "data": data, "action": action, "response_status": status,
-             "request_id": request_id}
+            {
+                "errors": [],
+                "data": data,
+                "action": action,
+                "response_status": status,
+                "request_id": request_id,
+            }
         )

@@ -8,7 +8,6 @@ from django.contrib.auth.models import User
 
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
-
 from project.serializers import UserSerializer
 
 

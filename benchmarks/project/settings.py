@@ -1,4 +1,5 @@
-"""Benchmark settings: a SQLite file in a temporary directory (on tmpfs when available) and the in-memory channel layer.
+"""Benchmark settings: a SQLite file in a temporary directory (tmpfs when available) and
+the in-memory channel layer.
 
 ``BENCH_DB_PATH`` names the database file; by default a fresh temporary directory is made.
 DEBUG is off so that Django does not record queries, as in production.
