@@ -254,6 +254,8 @@ async def fanout(args: argparse.Namespace) -> dict[str, Any]:
             batch = range(len(subscribers), min(size, len(subscribers) + 50))
             subscribers += await asyncio.gather(*(subscribe(k) for k in batch))
         subscribe_s = time.perf_counter() - t_sub
+        if getattr(args, "before_changes", None):  # profile_fanout.py starts profiling here
+            args.before_changes()
         last_ms, save_ms, queries, cpu_ms = [], [], [], []
         for _ in range(args.changes):
             change += 1
