@@ -11,16 +11,19 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Coroutine, Iterable
 from typing import Any
 
+from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, close_old_connections
 from django.http import Http404
 from rest_framework.exceptions import APIException, MethodNotAllowed, PermissionDenied
 from rest_framework.response import Response
@@ -45,6 +48,9 @@ from djangochannelsrestframework.settings import SettingDefault, api_settings
 from djangochannelsrestframework.throttling import ActionView, throttle_wait
 
 logger = logging.getLogger("djangochannelsrestframework.consumers")
+
+#: When this process next closes stale database connections from ``dispatch``.
+_connection_cleanup = {"due": 0.0}
 
 __all__ = [
     "APIConsumerMetaclass",
@@ -89,31 +95,42 @@ class APIConsumerMetaclass(type):
         cls = super().__new__(mcs, name, bases, body)
         cls.available_actions = _find_actions(cls)
         cls._action_signatures = {}
+        cls._action_argument_rules = {}
         return cls
 
 
-def _argument_problems(signature: inspect.Signature, keys: Iterable[str]) -> list[str]:
-    """Explain why message ``keys`` cannot be passed to an action with ``signature``.
+#: Keys the consumer itself passes to every action.
+_DISPATCH_KEYS = frozenset({"action", "request_id"})
 
-    ``action`` and ``request_id`` are always passed by the consumer, so they count as
-    provided but are never reported as unexpected: a signature without them is a bug in
-    the action, not in the client's message.
+
+class ArgumentRules:
+    """Which message keys an action's signature requires and accepts, read once per action.
+
+    ``action`` and ``request_id`` are always passed by the consumer, so they are never
+    reported as missing or unexpected: a signature without them is a bug in the action,
+    not in the client's message.
     """
-    parameters = signature.parameters
-    provided = set(keys) | {"action", "request_id"}
-    problems = [
-        f'Missing required key "{name}".'
-        for name, parameter in parameters.items()
-        if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
-        and parameter.default is parameter.empty
-        and name not in provided
-    ]
-    if not any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
-        accepted = {
-            name for name, p in parameters.items() if p.kind != p.POSITIONAL_ONLY
-        }
-        problems += [f'Unexpected key "{key}".' for key in sorted(set(keys) - accepted)]
-    return problems
+
+    def __init__(self, signature: inspect.Signature) -> None:
+        parameters = signature.parameters.values()
+        named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        self.required = [
+            p.name
+            for p in parameters
+            if p.kind in named and p.default is p.empty and p.name not in _DISPATCH_KEYS
+        ]
+        takes_any_key = any(p.kind == p.VAR_KEYWORD for p in parameters)
+        self.accepted: frozenset[str] | None = (
+            None if takes_any_key else frozenset(p.name for p in parameters if p.kind in named)
+        )
+
+    def problems(self, keys: Iterable[str]) -> list[str]:
+        """Why ``keys`` cannot be passed to the action (empty when they can)."""
+        problems = [f'Missing required key "{name}".' for name in self.required if name not in keys]
+        if self.accepted is not None:
+            unexpected = sorted(set(keys) - self.accepted - _DISPATCH_KEYS)
+            problems += [f'Unexpected key "{key}".' for key in unexpected]
+        return problems
 
 
 class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclass):
@@ -136,11 +153,14 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     reserved_message_keys: frozenset[str] = RESERVED_MESSAGE_KEYS
     available_actions: dict[str, str]
     _action_signatures: dict[str, inspect.Signature]
+    _action_argument_rules: dict[str, ArgumentRules]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._init_arguments = (args, kwargs)
         self._serving = False
+        self._permissions_cache: dict[int, tuple[Any, list[Any]]] = {}
+        self._scope_request: tuple[Any, Any, Any] | None = None
         self.groups = set(self.groups or ())
         self.detached_tasks: defaultdict[str, list[asyncio.Task[Any]]] = defaultdict(list)
         self._observer_group_to_request_id: defaultdict[str, defaultdict[str, set[Any]]] = (
@@ -159,6 +179,23 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             return await type(self)(*args, **kwargs)(scope, receive, send)
         self._serving = True
         await super().__call__(scope, receive, send)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Route a message to its handler, closing stale database connections at most once
+        per ``CONNECTION_CLEANUP_INTERVAL`` seconds instead of before every message.
+
+        Channels closes old connections through a thread hop before every message; the
+        sync actions' own hop already does it before and after the action's queries, so
+        here it only needs to happen now and then, for async ORM use.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        now = time.monotonic()
+        if now >= _connection_cleanup["due"]:
+            _connection_cleanup["due"] = now + api_settings.CONNECTION_CLEANUP_INTERVAL
+            await sync_to_async(close_old_connections)()
+        await handler(message)
 
     # Connection lifecycle ------------------------------------------------------------------
 
@@ -208,15 +245,30 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         return options.get(option, default)
 
     def get_permissions(self, action: str, **kwargs: Any) -> list[Any]:
-        """Instantiate the permissions that apply to ``action``.
+        """The permission instances that apply to ``action``.
 
         ``@action(permission_classes=[...])`` replaces the consumer's list for that action.
-        DRF permission classes are wrapped so they can be used as they are.
+        DRF permission classes are wrapped so they can be used as they are. Instances are
+        created once per connection and list of classes, not for every message.
         """
         permission_classes = self.get_action_option(
             action, "permission_classes", self.permission_classes
         )
-        return [_ensure_base(permission) for permission in permission_classes]
+        cached = self._permissions_cache.get(id(permission_classes))
+        if cached is None or cached[0] is not permission_classes:
+            cached = (permission_classes, [_ensure_base(p) for p in permission_classes])
+            self._permissions_cache[id(permission_classes)] = cached
+        return cached[1]
+
+    def get_scope_request(self) -> Any:
+        """A Django request describing this connection's handshake (built once, and again
+        only if the scope's user changes, e.g. after ``login()``)."""
+        user = self.scope.get("user")
+        cached = self._scope_request
+        if cached is None or cached[0] is not self.scope or cached[1] is not user:
+            cached = (self.scope, user, request_from_scope(self.scope))
+            self._scope_request = cached
+        return cached[2]
 
     async def check_permissions(self, action: str, **kwargs: Any) -> None:
         """Raise ``PermissionDenied`` unless every permission allows ``action``."""
@@ -330,13 +382,18 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     def check_reserved_keys(self, arguments: dict[str, Any]) -> None:
         """Raise ``InvalidMessage`` for keys that would collide with dispatch parameters."""
+        if self.reserved_message_keys.isdisjoint(arguments):
+            return
         reserved = sorted(self.reserved_message_keys.intersection(arguments))
-        if reserved:
-            raise InvalidMessage(f'Message key "{reserved[0]}" is reserved.')
+        raise InvalidMessage(f'Message key "{reserved[0]}" is reserved.')
 
     def check_action_arguments(self, action: str, arguments: dict[str, Any]) -> None:
         """Raise ``InvalidMessage`` if the message keys do not fit the action's signature."""
-        problems = _argument_problems(self.get_action_signature(action), arguments)
+        rules = type(self)._action_argument_rules.get(action)
+        if rules is None:
+            rules = ArgumentRules(self.get_action_signature(action))
+            type(self)._action_argument_rules[action] = rules
+        problems = rules.problems(arguments)
         if problems:
             raise InvalidMessage(" ".join(problems))
 

@@ -22,7 +22,6 @@ from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.exceptions import InvalidMessage
 from djangochannelsrestframework.permissions import _call_sync
 from djangochannelsrestframework.protocol import RESERVED_MESSAGE_KEYS
-from djangochannelsrestframework.scope_utils import request_from_scope
 
 __all__ = ["GenericAsyncAPIConsumer", "AsyncAPIConsumer", "get_object_or_404"]
 
@@ -170,7 +169,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         return {
             "scope": self.scope,
             "consumer": self,
-            "request": request_from_scope(self.scope),
+            "request": self.get_scope_request(),
             "view": self,
         }
 

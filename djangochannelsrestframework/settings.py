@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     # Modules imported from every installed app when Django starts, so that the observers
     # they declare are connected in every process (workers and commands included).
     "AUTODISCOVER_MODULES": ("consumers",),
+    # Seconds between two closings of stale database connections by the message loop (the
+    # sync actions' own thread hop closes them before and after every action anyway).
+    "CONNECTION_CLEANUP_INTERVAL": 1.0,
     # DRF authentication classes run by ``auth.TokenAuthMiddleware`` during the handshake.
     "AUTHENTICATION_CLASSES": ("rest_framework.authentication.TokenAuthentication",),
     # DRF throttle classes checked before every action (``AsyncAPIConsumer.throttle_classes``).

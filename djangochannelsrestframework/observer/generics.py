@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import inspect
 import logging
+import weakref
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.db.models import Model
 from django.http import Http404
 from rest_framework import status
@@ -43,6 +45,16 @@ __all__ = [
 ]
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
+
+#: ``serializes_observed_once()`` per consumer class, forgotten when settings change.
+_serializes_once: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+
+
+def _forget_serialize_once(**kwargs: Any) -> None:
+    _serializes_once.clear()
+
+
+setting_changed.connect(_forget_serialize_once)
 
 #: Body key carrying data serialized once for every subscriber (removed before delivery).
 SHARED_DATA_KEY = "_dcrf_shared_data"
@@ -201,7 +213,18 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
 
     @classmethod
     def serializes_observed_once(cls) -> bool:
-        """Whether a change's data is the same for every subscriber of this consumer."""
+        """Whether a change's data is the same for every subscriber of this consumer.
+
+        Decided once per class (and again after a settings change), since every delivery
+        asks.
+        """
+        decided = _serializes_once.get(cls)
+        if decided is None:
+            decided = _serializes_once[cls] = cls._decide_serialize_once()
+        return decided
+
+    @classmethod
+    def _decide_serialize_once(cls) -> bool:
         if cls.observer_serialize_once is not None:
             return cls.observer_serialize_once
         for hook in _SUBSCRIBER_DEPENDENT_HOOKS:
