@@ -746,3 +746,35 @@ async def test_groups_are_left_on_disconnect(monkeypatch):
     async with connected(NewsConsumer.as_asgi()) as communicator:
         await request(communicator, {"action": "join", "group": "sport"})
     assert sorted(left) == ["news", "sport"]
+
+
+# Stale database connections ---------------------------------------------------------------
+
+
+def count_connection_cleanups(monkeypatch):
+    calls = []
+    monkeypatch.setattr(consumers, "close_old_connections", lambda: calls.append(1))
+    monkeypatch.setitem(consumers._connection_cleanup, "due", 0.0)
+    return calls
+
+
+async def test_stale_connections_are_closed_at_most_once_per_interval(monkeypatch):
+    """The message loop closes stale database connections once per interval, not before
+    every message (the sync actions' own hop closes them around each action)."""
+    calls = count_connection_cleanups(monkeypatch)
+    with override_settings(DJANGO_CHANNELS_REST_API={"CONNECTION_CLEANUP_INTERVAL": 3600}):
+        async with connected(EchoConsumer.as_asgi()) as client:
+            for _ in range(5):
+                await assert_still_usable(client)
+    assert len(calls) == 1
+
+
+async def test_a_zero_interval_closes_stale_connections_before_every_message(monkeypatch):
+    """With ``CONNECTION_CLEANUP_INTERVAL = 0`` every message is preceded by a clean-up,
+    as Channels itself does."""
+    calls = count_connection_cleanups(monkeypatch)
+    with override_settings(DJANGO_CHANNELS_REST_API={"CONNECTION_CLEANUP_INTERVAL": 0}):
+        async with connected(EchoConsumer.as_asgi()) as client:
+            for _ in range(5):
+                await assert_still_usable(client)
+    assert len(calls) >= 6
