@@ -39,6 +39,12 @@ def _is_lookup_value(value: Any) -> bool:
     return isinstance(value, str | int)
 
 
+def _can_lock_in_place(queryset: QuerySet[Any]) -> bool:
+    """Whether ``SELECT ... FOR UPDATE`` may be added to ``queryset``'s own query."""
+    query = queryset.query
+    return not (query.distinct or query.group_by is not None or query.combinator)
+
+
 class GenericAsyncAPIConsumer(AsyncAPIConsumer):
     """Base class for model consumers; combine with the action mixins.
 
@@ -96,15 +102,19 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         value = kwargs[lookup_key]
         if not _is_lookup_value(value):
             raise Http404
+        lookup = {self.lookup_field: value}
         locking = self.should_lock_object(queryset, **kwargs)
-        if locking and not queryset.query.distinct:
+        if locking and _can_lock_in_place(queryset):
             queryset = queryset.select_for_update(**self._lock_options(queryset))
             locking = False
-        obj = get_object_or_404(queryset, **{self.lookup_field: value})
+        obj = get_object_or_404(queryset, **lookup)
         if locking:
-            # FOR UPDATE cannot be combined with DISTINCT (some filter backends add it):
-            # lock and re-read the row found by its primary key instead.
-            obj = get_object_or_404(type(obj)._base_manager.select_for_update(), pk=obj.pk)
+            # FOR UPDATE cannot be combined with DISTINCT, GROUP BY (aggregate annotations)
+            # or UNION: lock the row by primary key, then read it again as the queryset
+            # shapes it; nobody can change it between the two reads.
+            model = type(obj)
+            list(model._base_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
+            obj = get_object_or_404(queryset, **lookup)
         self.check_object_permissions(obj, **kwargs)
         return obj
 

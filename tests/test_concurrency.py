@@ -19,6 +19,7 @@ import pytest
 from asgiref.sync import ThreadSensitiveContext
 from channels.testing import WebsocketCommunicator
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 
@@ -31,7 +32,8 @@ from djangochannelsrestframework.mixins import (
     UpdateModelMixin,
     write_transaction,
 )
-from tests.app.models import Scoreboard
+from tests.app.models import Note, Scoreboard
+from tests.app.serializers import NoteSerializer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -161,3 +163,57 @@ def test_outside_a_transaction_nothing_is_locked():
     with CaptureQueriesContext(connection) as queries:
         consumer.get_object(pk=board.pk, action="patch")
     assert not any("FOR UPDATE" in q["sql"] for q in queries.captured_queries)
+
+
+class CountedNoteSerializer(NoteSerializer):
+    owner_notes = serializers.IntegerField(read_only=True)
+
+    class Meta(NoteSerializer.Meta):
+        fields = [*NoteSerializer.Meta.fields, "owner_notes"]
+
+
+class CountedNotes(PatchModelMixin, GenericAsyncAPIConsumer):
+    """An aggregate annotation: GROUP BY, which cannot take FOR UPDATE on PostgreSQL."""
+
+    serializer_class = CountedNoteSerializer
+
+    def get_queryset(self, **kwargs):
+        return Note.objects.annotate(owner_notes=Count("owner__note"))
+
+
+class DistinctNotes(PatchModelMixin, GenericAsyncAPIConsumer):
+    """DISTINCT, as filter backends spanning relations add: no FOR UPDATE either."""
+
+    queryset = Note.objects.distinct()
+    serializer_class = NoteSerializer
+
+
+@pytest.mark.parametrize("consumer", [CountedNotes, DistinctNotes])
+async def test_patch_works_on_querysets_that_cannot_take_for_update(consumer):
+    """GROUP BY and DISTINCT querysets lock the row by key instead; the patch succeeds and
+    the reply keeps the queryset's annotations."""
+    note = await Note.objects.acreate(title="before")
+    communicator = WebsocketCommunicator(consumer.as_asgi(), "/ws/")
+    assert (await communicator.connect())[0]
+    await communicator.send_json_to(
+        {"action": "patch", "pk": note.pk, "data": {"title": "after"}, "request_id": 1}
+    )
+    reply = await communicator.receive_json_from()
+    assert reply["response_status"] == 200
+    assert reply["data"]["title"] == "after"
+    if consumer is CountedNotes:
+        assert reply["data"]["owner_notes"] == 0
+    await communicator.disconnect()
+
+
+def test_a_group_by_queryset_is_locked_by_primary_key():
+    """With an aggregate annotation the lock is a separate ``FOR UPDATE`` on the row."""
+    note = Note.objects.create(title="x")
+    consumer = CountedNotes()
+    consumer.scope = {"type": "websocket"}
+    with CaptureQueriesContext(connection) as queries, write_transaction(consumer):
+        found = consumer.get_object(pk=note.pk, action="patch")
+    assert found.owner_notes == 0
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locks) == (1 if POSTGRES else 0)
+    assert all("GROUP BY" not in sql for sql in locks)
