@@ -22,6 +22,7 @@ from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.exceptions import InvalidMessage
 from djangochannelsrestframework.permissions import _call_sync
 from djangochannelsrestframework.protocol import RESERVED_MESSAGE_KEYS
+from djangochannelsrestframework.serializer_cache import prime_fields
 
 __all__ = ["GenericAsyncAPIConsumer", "AsyncAPIConsumer", "get_object_or_404"]
 
@@ -158,7 +159,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         action_kwargs = action_kwargs or {}
         serializer_class = self.get_serializer_class(**action_kwargs)
         kwargs["context"] = self.get_serializer_context(**action_kwargs)
-        return serializer_class(*args, **kwargs)
+        return prime_fields(serializer_class(*args, **kwargs))
 
     def get_serializer_class(self, **kwargs: Any) -> type[BaseSerializer[Any]]:
         """The serializer for ``kwargs["action"]``: ``@action(serializer_class=...)`` or the

@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds between two closings of stale database connections by the message loop (the
     # sync actions' own thread hop closes them before and after every action anyway).
     "CONNECTION_CLEANUP_INTERVAL": 1.0,
+    # Build a plain ModelSerializer's fields from model metadata once per class, not once
+    # per message (see serializer_cache.py).
+    "CACHE_SERIALIZER_FIELDS": True,
     # DRF authentication classes run by ``auth.TokenAuthMiddleware`` during the handshake.
     "AUTHENTICATION_CLASSES": ("rest_framework.authentication.TokenAuthentication",),
     # DRF throttle classes checked before every action (``AsyncAPIConsumer.throttle_classes``).

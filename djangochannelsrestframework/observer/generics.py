@@ -29,6 +29,7 @@ from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import RetrieveModelMixin
 from djangochannelsrestframework.observer.model_observer import Action, ModelObserver
 from djangochannelsrestframework.permissions import has_object_rules
+from djangochannelsrestframework.serializer_cache import prime_fields
 
 __all__ = [
     "ObserverConsumerMixin",
@@ -247,7 +248,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
     def serialize_observed_instance(cls, instance: Model) -> Any:
         """Data for every subscriber of ``instance``; no request or user is available."""
         context = {"scope": None, "consumer": None, "request": None, "view": None}
-        return cls.serializer_class(instance, context=context).data
+        return prime_fields(cls.serializer_class(instance, context=context)).data
 
     def _instance_observer(self) -> Any:
         observer = self.handle_instance_change

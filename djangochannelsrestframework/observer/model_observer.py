@@ -33,6 +33,7 @@ from django.db.models.signals import (
 from djangochannelsrestframework.observer.base_observer import BaseObserver
 from djangochannelsrestframework.observer.sending import jsonable
 from djangochannelsrestframework.observer.transactions import ObservedEvent, schedule
+from djangochannelsrestframework.serializer_cache import prime_fields
 
 
 class Action(Enum):
@@ -324,7 +325,7 @@ class ModelObserver(BaseObserver):
         if self._serializer is not None:
             body = self._serializer(self, instance, action, **kwargs)
         elif self._serializer_class is not None:
-            body = self._serializer_class(instance).data
+            body = prime_fields(self._serializer_class(instance)).data
         else:
             body = {"pk": instance.pk}
         return {"type": self.message_type, "body": jsonable(body), "action": action.value}
