@@ -58,7 +58,7 @@ def test_model_metadata_is_read_once_per_class(monkeypatch):
             fields = ["id", "title"]
 
     for _ in range(3):
-        prime_fields(CountedSerializer()).fields
+        assert "title" in prime_fields(CountedSerializer()).fields
     assert len(calls) == 1
 
 
