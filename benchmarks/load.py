@@ -192,9 +192,7 @@ def run_against_demo(connections: int, requests: int) -> dict[str, Any]:
         # Quiet server: the demo logs each request at INFO otherwise.
         env["DCRF_DEMO_DEBUG"] = "0"
         with run_server(env=env) as server:
-            return asyncio.run(
-                run_load(server.ws_url(), connections, requests, server.process.pid)
-            )
+            return asyncio.run(run_load(server.ws_url(), connections, requests, server.process.pid))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -131,6 +131,12 @@ def main() -> None:
     for key, (_cc, nc, tt, ct, _callers) in ours:
         print(f"{nc / n:9.2f} {tt / n * 1e6:8.1f} {ct / n * 1e6:8.1f}  {key_name(key)}")
 
+    print("\nThe floor's own functions by cumulative time (µs per delivery):\n")
+    print(f"{'calls/dlv':>9} {'tottime':>8} {'cumtime':>8}  function")
+    floor_entries = sorted(loaded["floor"].stats.items(), key=lambda kv: kv[1][3], reverse=True)  # type: ignore[attr-defined]
+    for key, (_cc, nc, tt, ct, _callers) in [e for e in floor_entries if "project/" in e[0][0]]:
+        print(f"{nc / n:9.2f} {tt / n * 1e6:8.1f} {ct / n * 1e6:8.1f}  {key_name(key)}")
+
     print(f"\nTop {args.top} functions by own time, waits excluded (µs per delivery):\n")
     print(
         f"{'calls/dlv':>9} {'tottime':>8} {'cumtime':>8} | floor: {'calls':>6} {'tottime':>8}"

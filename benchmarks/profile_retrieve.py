@@ -181,6 +181,10 @@ def busy_time(stats: pstats.Stats) -> float:
 
 def key_name(key: tuple[str, int, str]) -> str:
     filename, line, func = key
+    if "/djangochannelsrestframework/" in filename:  # this tree, a snapshot or a venv
+        filename = (
+            "djangochannelsrestframework/" + filename.rsplit("/djangochannelsrestframework/", 1)[1]
+        )
     for marker in ("site-packages/", "lib/python3.11/", REPO + "/"):
         if marker in filename:
             filename = filename.split(marker, 1)[1]
