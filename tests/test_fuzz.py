@@ -104,10 +104,6 @@ class Recorder(logging.Handler):
         self.records.append(record)
 
 
-def note_count() -> int:
-    return Note.objects.count()
-
-
 async def acount() -> int:
     return await Note.objects.acount()
 
@@ -250,7 +246,7 @@ def plausible_requests() -> st.SearchStrategy[dict[str, Any]]:
 
 
 @pytest.fixture
-def notes(django_db_blocker):
+def notes():
     """A few notes to hit with real primary keys (ids 1-3 on a fresh table)."""
     Note.objects.bulk_create([Note(title=f"note {n}") for n in range(3)])
 
