@@ -87,7 +87,7 @@ def main() -> None:
     if args.child:
         return child(args)
 
-    from project.settings import bench_tmpdir
+    from project.tmp import bench_tmpdir
 
     base = [
         sys.executable,

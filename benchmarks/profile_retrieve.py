@@ -238,7 +238,7 @@ def main() -> None:
     if args.child == "profile":
         return child_profile(args)
 
-    from project.settings import bench_tmpdir
+    from project.tmp import bench_tmpdir
 
     me = [sys.executable, os.path.abspath(__file__), "--requests", str(args.requests)]
     with tempfile.TemporaryDirectory(prefix="dcrf-prof-", dir=bench_tmpdir()) as tmp:

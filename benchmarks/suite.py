@@ -30,6 +30,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from project.tmp import bench_tmpdir
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 IMPLS = ("ours", "1.3", "floor")
@@ -85,12 +87,6 @@ def run_json(cmd: list[str], env: dict[str, str], timeout: float) -> dict[str, A
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-6:]
         raise RuntimeError(f"{' '.join(cmd[1:3])} failed ({proc.returncode}): " + " | ".join(tail))
     return json.loads(lines[-1])
-
-
-def bench_tmpdir() -> str:
-    """tmpfs when available (see project/settings.py), else the system temporary directory."""
-    shm = "/dev/shm"
-    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
 
 
 def worker(

@@ -1,12 +1,15 @@
 """Benchmark settings: a SQLite file in a temporary directory (tmpfs when available) and
 the in-memory channel layer.
 
-``BENCH_DB_PATH`` names the database file; by default a fresh temporary directory is made.
+``BENCH_DB_PATH`` names the database file (the benchmark scripts always set it); without it
+a fresh temporary directory is made, for manual use.
 DEBUG is off so that Django does not record queries, as in production.
 """
 
 import os
 import tempfile
+
+from project.tmp import bench_tmpdir
 
 SECRET_KEY = "benchmarks-only-not-secret"
 DEBUG = False
@@ -20,15 +23,6 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "channels",
 ]
-
-
-def bench_tmpdir() -> str:
-    """Where benchmark databases live: tmpfs if there is one, so that commit fsyncs (disk
-    noise, identical for every implementation) do not drown the library's own costs."""
-    shm = "/dev/shm"
-    if os.path.isdir(shm) and os.access(shm, os.W_OK):
-        return shm
-    return tempfile.gettempdir()
 
 
 DB_PATH = os.environ.get("BENCH_DB_PATH") or os.path.join(
