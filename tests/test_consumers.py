@@ -3,11 +3,9 @@
 import asyncio
 import json
 import logging
-from contextlib import asynccontextmanager
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.testing import WebsocketCommunicator
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,6 +20,7 @@ from djangochannelsrestframework import consumers
 from djangochannelsrestframework.consumers import APIConsumerMetaclass, AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.permissions import AllowAny, BasePermission
+from djangochannelsrestframework.testing import APICommunicator, connected
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,25 +106,9 @@ class MemoryConsumer(AsyncAPIConsumer):
         return {"value": self.remembered, "path": self.scope["path"]}, 200
 
 
-@asynccontextmanager
-async def connected(application, path="/ws/"):
-    communicator = WebsocketCommunicator(application, path)
-    accepted, _ = await communicator.connect()
-    assert accepted
-    try:
-        yield communicator
-    finally:
-        await communicator.disconnect()
-
-
-async def request(client, message):
-    await client.send_json_to(message)
-    return await client.receive_json_from()
-
-
 async def assert_still_usable(client):
     """A normal request on the same socket is answered after an error."""
-    assert await request(client, {"action": "ping", "request_id": "after"}) == {
+    assert await client.request({"action": "ping", "request_id": "after"}) == {
         "errors": [],
         "data": {"pong": True},
         "action": "ping",
@@ -300,13 +283,13 @@ async def test_reply_envelope_has_exactly_five_keys_in_13_order(client):
 @pytest.mark.parametrize("request_id", [7, "abc", None])
 async def test_request_id_is_echoed_as_sent(client, request_id):
     """The reply carries the request's ``request_id`` whatever its JSON type."""
-    reply = await request(client, {"action": "ping", "request_id": request_id})
+    reply = await client.request({"action": "ping", "request_id": request_id})
     assert reply["request_id"] == request_id
 
 
 async def test_absent_request_id_is_echoed_as_null(client):
     """A request without ``request_id`` gets ``request_id: null``."""
-    reply = await request(client, {"action": "ping"})
+    reply = await client.request({"action": "ping"})
     assert reply == {
         "errors": [],
         "data": {"pong": True},
@@ -318,13 +301,13 @@ async def test_absent_request_id_is_echoed_as_null(client):
 
 async def test_action_receives_every_message_key_plus_action_and_request_id(client):
     """Top-level keys become keyword arguments, with ``action`` and ``request_id`` added."""
-    reply = await request(client, {"action": "echo", "request_id": 3, "a": 1, "b": [2]})
+    reply = await client.request({"action": "echo", "request_id": 3, "a": 1, "b": [2]})
     assert reply["data"] == {"a": 1, "b": [2], "action": "echo", "request_id": 3}
 
 
 async def test_sync_actions_are_dispatched_like_async_ones(client):
     """A sync ``@action()`` is awaited and replies the same way."""
-    reply = await request(client, {"action": "sync_echo", "request_id": 4, "x": "y"})
+    reply = await client.request({"action": "sync_echo", "request_id": 4, "x": "y"})
     assert reply["response_status"] == 200
     assert reply["data"] == {"x": "y", "action": "sync_echo", "request_id": 4}
 
@@ -338,7 +321,7 @@ async def test_returning_a_non_tuple_sends_nothing(client):
 
 async def test_actions_may_reply_themselves(client):
     """An action can call ``self.reply(...)``; that is the only message sent."""
-    reply = await request(client, {"action": "push", "request_id": 9})
+    reply = await client.request({"action": "push", "request_id": 9})
     assert reply == {
         "errors": [],
         "data": {"n": 1},
@@ -363,7 +346,7 @@ async def test_pipelined_requests_are_answered_in_order(client):
 
 
 async def test_a_consumer_instance_can_be_mounted_directly():
-    """``WebsocketCommunicator(Consumer(), "/")`` works, as in the 1.3 test-suite."""
+    """``APICommunicator(Consumer(), "/")`` works, as in the 1.3 test-suite."""
     async with connected(EchoConsumer(), "/") as communicator:
         await assert_still_usable(communicator)
 
@@ -371,8 +354,8 @@ async def test_a_consumer_instance_can_be_mounted_directly():
 async def test_two_connections_to_one_instance_never_share_state():
     """Connections to one mounted instance each get only their own replies and state."""
     instance = MemoryConsumer()
-    first = WebsocketCommunicator(instance, "/first/")
-    second = WebsocketCommunicator(instance, "/second/")
+    first = APICommunicator(instance, "/first/")
+    second = APICommunicator(instance, "/second/")
     results = await asyncio.gather(first.connect(), second.connect())
     assert [accepted for accepted, _ in results] == [True, True]
 
@@ -381,12 +364,12 @@ async def test_two_connections_to_one_instance_never_share_state():
     assert (await first.receive_json_from())["data"] == {"path": "/first/"}
     assert (await second.receive_json_from())["data"] == {"path": "/second/"}
 
-    assert (await request(first, {"action": "recall"}))["data"] == {
+    assert (await first.request({"action": "recall"}))["data"] == {
         "value": "A",
         "path": "/first/",
     }
     assert await second.receive_nothing()
-    assert (await request(second, {"action": "recall"}))["data"] == {
+    assert (await second.request({"action": "recall"}))["data"] == {
         "value": "B",
         "path": "/second/",
     }
@@ -399,12 +382,12 @@ async def test_as_asgi_connections_never_share_state():
     """Each ``as_asgi()`` connection has its own consumer instance."""
     application = MemoryConsumer.as_asgi()
     async with connected(application, "/one/") as one, connected(application, "/two/") as two:
-        await request(one, {"action": "remember", "value": 1})
-        assert (await request(two, {"action": "recall"}))["data"] == {
+        await one.request({"action": "remember", "value": 1})
+        assert (await two.request({"action": "recall"}))["data"] == {
             "value": None,
             "path": "/two/",
         }
-        assert (await request(one, {"action": "recall"}))["data"] == {"value": 1, "path": "/one/"}
+        assert (await one.request({"action": "recall"}))["data"] == {"value": 1, "path": "/one/"}
 
 
 # Errors: every one is a reply, and the socket stays usable ------------------------------
@@ -412,63 +395,63 @@ async def test_as_asgi_connections_never_share_state():
 
 async def test_missing_action_is_a_405_with_null_action(client):
     """A message without ``action`` gets the 1.3 405 reply with ``action: null``."""
-    reply = await request(client, {"request_id": 1, "pk": 2})
+    reply = await client.request({"request_id": 1, "pk": 2})
     assert reply == error(405, ["Unable to find action in message body."], None)
     await assert_still_usable(client)
 
 
 async def test_unknown_action_is_a_405_naming_it(client):
     """An action the consumer does not have gets 405 ``Method "<name>" not allowed.``."""
-    reply = await request(client, {"action": "x", "request_id": 1})
+    reply = await client.request({"action": "x", "request_id": 1})
     assert reply == error(405, ['Method "x" not allowed.'], "x")
     await assert_still_usable(client)
 
 
 async def test_permissions_are_checked_before_the_action_exists(client):
     """An unknown action that a permission refuses is answered 403, not 405."""
-    reply = await request(client, {"action": "forbidden", "request_id": 1})
+    reply = await client.request({"action": "forbidden", "request_id": 1})
     assert reply == error(403, ["You do not have permission to perform this action."], "forbidden")
     await assert_still_usable(client)
 
 
 async def test_drf_not_found_keeps_drf_text(client):
     """DRF ``NotFound`` raised in an action is 404 with DRF's ``"Not found."`` text."""
-    reply = await request(client, {"action": "fail", "kind": "not_found", "request_id": 1})
+    reply = await client.request({"action": "fail", "kind": "not_found", "request_id": 1})
     assert reply == error(404, ["Not found."], "fail")
     await assert_still_usable(client)
 
 
 async def test_http404_is_a_404_not_found(client):
     """Django's ``Http404`` becomes 404 ``["Not found"]`` (no period, as in 1.3)."""
-    reply = await request(client, {"action": "fail", "kind": "http404", "request_id": 1})
+    reply = await client.request({"action": "fail", "kind": "http404", "request_id": 1})
     assert reply == error(404, ["Not found"], "fail")
     await assert_still_usable(client)
 
 
 async def test_drf_validation_error_text_is_wrapped_in_a_list(client):
     """DRF ``ValidationError("text")`` is 400 ``["text"]``."""
-    reply = await request(client, {"action": "fail", "kind": "validation", "request_id": 1})
+    reply = await client.request({"action": "fail", "kind": "validation", "request_id": 1})
     assert reply == error(400, ["text"], "fail")
     await assert_still_usable(client)
 
 
 async def test_drf_validation_error_dict_is_one_list_item(client):
     """A dict of field errors arrives as a one-element list holding the dict."""
-    reply = await request(client, {"action": "fail", "kind": "field_validation", "request_id": 1})
+    reply = await client.request({"action": "fail", "kind": "field_validation", "request_id": 1})
     assert reply == error(400, [{"field": ["bad value"]}], "fail")
     await assert_still_usable(client)
 
 
 async def test_throttled_is_a_429(client):
     """DRF ``Throttled`` is 429 ``["Request was throttled."]``."""
-    reply = await request(client, {"action": "fail", "kind": "throttled", "request_id": 1})
+    reply = await client.request({"action": "fail", "kind": "throttled", "request_id": 1})
     assert reply == error(429, ["Request was throttled."], "fail")
     await assert_still_usable(client)
 
 
 async def test_django_validation_error_is_a_400(client):
     """Django's ``ValidationError`` raised in an action is 400 with its messages."""
-    reply = await request(client, {"action": "fail", "kind": "django_validation", "request_id": 1})
+    reply = await client.request({"action": "fail", "kind": "django_validation", "request_id": 1})
     assert reply == error(400, ["bad"], "fail")
     await assert_still_usable(client)
 
@@ -476,21 +459,21 @@ async def test_django_validation_error_is_a_400(client):
 async def test_django_validation_error_dict_keeps_fields(client):
     """A Django ``ValidationError`` with a field dict is 400 ``[{"field": [...]}]``."""
     message = {"action": "fail", "kind": "django_field_validation", "request_id": 1}
-    reply = await request(client, message)
+    reply = await client.request(message)
     assert reply == error(400, [{"field": ["bad"]}], "fail")
     await assert_still_usable(client)
 
 
 async def test_object_does_not_exist_is_a_404(client):
     """``ObjectDoesNotExist`` (any ``Model.DoesNotExist``) is 404 ``["Not found"]``."""
-    reply = await request(client, {"action": "fail", "kind": "does_not_exist", "request_id": 1})
+    reply = await client.request({"action": "fail", "kind": "does_not_exist", "request_id": 1})
     assert reply == error(404, ["Not found"], "fail")
     await assert_still_usable(client)
 
 
 async def test_integrity_error_is_a_409(client):
     """An ``IntegrityError`` is 409 without the database's message."""
-    reply = await request(client, {"action": "fail", "kind": "integrity", "request_id": 1})
+    reply = await client.request({"action": "fail", "kind": "integrity", "request_id": 1})
     assert reply == error(
         409, ["The request conflicts with the current state of the data."], "fail"
     )
@@ -499,7 +482,7 @@ async def test_integrity_error_is_a_409(client):
 
 async def test_django_permission_denied_is_a_403(client):
     """Django's ``PermissionDenied`` is the same 403 as a refused permission."""
-    reply = await request(client, {"action": "fail", "kind": "django_permission", "request_id": 1})
+    reply = await client.request({"action": "fail", "kind": "django_permission", "request_id": 1})
     assert reply == error(403, ["You do not have permission to perform this action."], "fail")
     await assert_still_usable(client)
 
@@ -507,7 +490,7 @@ async def test_django_permission_denied_is_a_403(client):
 async def test_unexpected_exception_is_a_500_logged_with_action_and_request_id(client, caplog):
     """A bug in an action is logged with its traceback and answered with a bare 500."""
     with caplog.at_level(logging.ERROR, logger="djangochannelsrestframework.consumers"):
-        reply = await request(client, {"action": "fail", "kind": "bug", "request_id": "r-1"})
+        reply = await client.request({"action": "fail", "kind": "bug", "request_id": "r-1"})
     assert reply == error(500, ["A server error occurred."], "fail", "r-1")
     assert "secret internal detail" not in json.dumps(reply)
     [record] = [r for r in caplog.records if r.name == "djangochannelsrestframework.consumers"]
@@ -520,7 +503,7 @@ async def test_unexpected_exception_is_a_500_logged_with_action_and_request_id(c
 async def test_unencodable_data_is_a_500_and_the_connection_survives(client, caplog):
     """Data that cannot be encoded as JSON is a logged 500 reply, not a dropped socket."""
     with caplog.at_level(logging.ERROR, logger="djangochannelsrestframework.consumers"):
-        reply = await request(client, {"action": "unencodable", "request_id": 1})
+        reply = await client.request({"action": "unencodable", "request_id": 1})
     assert reply == error(500, ["A server error occurred."], "unencodable")
     await assert_still_usable(client)
 
@@ -528,7 +511,7 @@ async def test_unencodable_data_is_a_500_and_the_connection_survives(client, cap
 async def test_return_tuple_of_the_wrong_length_is_a_500(client, caplog):
     """A return tuple that is not ``(data, status)`` is a logged 500."""
     with caplog.at_level(logging.ERROR, logger="djangochannelsrestframework.consumers"):
-        reply = await request(client, {"action": "triple", "request_id": 1})
+        reply = await client.request({"action": "triple", "request_id": 1})
     assert reply == error(500, ["A server error occurred."], "triple")
     assert caplog.records
     await assert_still_usable(client)
@@ -564,7 +547,7 @@ async def test_empty_frame_is_a_400(client):
 @pytest.mark.parametrize("content", [[1, 2], "text", 5, None])
 async def test_json_that_is_not_an_object_is_a_400(client, content):
     """An array, string, number or null is answered 400, not a crash."""
-    reply = await request(client, content)
+    reply = await client.request(content)
     assert reply == error(400, ['Expected a JSON object with an "action" key.'], None, None)
     await assert_still_usable(client)
 
@@ -572,7 +555,7 @@ async def test_json_that_is_not_an_object_is_a_400(client, content):
 @pytest.mark.parametrize("name", [5, ["ping"], {"a": 1}, True])
 async def test_non_string_action_is_a_400(client, name):
     """An ``action`` that is not a string is answered 400, with the request id echoed."""
-    reply = await request(client, {"action": name, "request_id": 1})
+    reply = await client.request({"action": name, "request_id": 1})
     assert reply == error(400, ['"action" must be a string.'], None)
     await assert_still_usable(client)
 
@@ -580,23 +563,23 @@ async def test_non_string_action_is_a_400(client, name):
 @pytest.mark.parametrize("key", ["self", "scope", "consumer"])
 async def test_reserved_keys_are_a_400(client, key):
     """Keys that would collide with dispatch parameters are refused with a 400."""
-    reply = await request(client, {"action": "echo", key: 1, "request_id": 1})
+    reply = await client.request({"action": "echo", key: 1, "request_id": 1})
     assert reply == error(400, [f'Message key "{key}" is reserved.'], "echo")
     await assert_still_usable(client)
 
 
 async def test_keys_the_action_does_not_accept_are_a_400_naming_them(client):
     """A key not in a custom action's signature is refused, naming the key."""
-    reply = await request(client, {"action": "strict", "value": 1, "other": 2, "request_id": 1})
+    reply = await client.request({"action": "strict", "value": 1, "other": 2, "request_id": 1})
     assert reply == error(400, ['Unexpected key "other".'], "strict")
     await assert_still_usable(client)
 
 
 async def test_missing_required_action_argument_is_a_400_naming_it(client):
     """A required parameter of a custom action that the message lacks is named in a 400."""
-    reply = await request(client, {"action": "strict", "request_id": 1})
+    reply = await client.request({"action": "strict", "request_id": 1})
     assert reply == error(400, ['Missing required key "value".'], "strict")
-    assert (await request(client, {"action": "strict", "value": 5}))["data"] == {"value": 5}
+    assert (await client.request({"action": "strict", "value": 5}))["data"] == {"value": 5}
 
 
 async def test_oversize_frame_is_a_413_and_not_parsed(client):
@@ -639,7 +622,7 @@ async def test_get_action_name_can_be_overridden():
             return content.pop("type"), content
 
     async with connected(TypeKeyed.as_asgi()) as communicator:
-        reply = await request(communicator, {"type": "ping", "request_id": 1})
+        reply = await communicator.request({"type": "ping", "request_id": 1})
         assert reply["action"] == "ping"
         assert reply["data"] == {"pong": True}
 
@@ -657,7 +640,7 @@ def test_format_errors_always_returns_a_list():
 async def test_no_size_limit_when_max_message_size_is_none(client):
     """``MAX_MESSAGE_SIZE: None`` turns the frame-size limit off."""
     with override_settings(DJANGO_CHANNELS_REST_API={"MAX_MESSAGE_SIZE": None}):
-        reply = await request(client, {"action": "echo", "blob": "x" * 2_000_000})
+        reply = await client.request({"action": "echo", "blob": "x" * 2_000_000})
     assert reply["response_status"] == 200
     assert len(reply["data"]["blob"]) == 2_000_000
 
@@ -720,11 +703,11 @@ async def test_class_groups_are_joined_on_connect():
 async def test_add_group_and_remove_group():
     """``add_group`` joins a channel-layer group and ``remove_group`` leaves it."""
     async with connected(NewsConsumer.as_asgi()) as communicator:
-        reply = await request(communicator, {"action": "join", "group": "sport"})
+        reply = await communicator.request({"action": "join", "group": "sport"})
         assert reply["data"] == ["news", "sport"]
         await send_to_group("sport", "goal")
         assert (await communicator.receive_json_from())["data"] == "goal"
-        reply = await request(communicator, {"action": "leave", "group": "sport"})
+        reply = await communicator.request({"action": "leave", "group": "sport"})
         assert reply["data"] == ["news"]
         await send_to_group("sport", "another goal")
         assert await communicator.receive_nothing()
@@ -744,7 +727,7 @@ async def test_groups_are_left_on_disconnect(monkeypatch):
 
     monkeypatch.setattr(layer, "group_discard", spy)
     async with connected(NewsConsumer.as_asgi()) as communicator:
-        await request(communicator, {"action": "join", "group": "sport"})
+        await communicator.request({"action": "join", "group": "sport"})
     assert sorted(left) == ["news", "sport"]
 
 

@@ -4,15 +4,14 @@ import asyncio
 import inspect
 import logging
 import threading
-from contextlib import asynccontextmanager
 
 import pytest
-from channels.testing import WebsocketCommunicator
 from django.db import connection, connections
 from rest_framework.exceptions import NotFound
 
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action, detached
+from djangochannelsrestframework.testing import APICommunicator, connected
 from tests.app.models import Note
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -112,22 +111,6 @@ class DetachedConsumer(AsyncAPIConsumer):
     async def start_background(self, value, **kwargs):
         result = await self.background(value)
         return {"returned": result}, 200
-
-
-@asynccontextmanager
-async def connected(application):
-    communicator = WebsocketCommunicator(application, "/ws/")
-    accepted, _ = await communicator.connect()
-    assert accepted
-    try:
-        yield communicator
-    finally:
-        await communicator.disconnect()
-
-
-async def request(client, message):
-    await client.send_json_to(message)
-    return await client.receive_json_from()
 
 
 @pytest.fixture
@@ -237,45 +220,45 @@ async def test_async_action_can_be_called_outside_a_class():
 async def test_sync_actions_run_in_a_worker_thread(client):
     """A sync action's body runs outside the event loop's thread."""
     loop_thread = threading.get_ident()
-    reply = await request(client, {"action": "sync_thread"})
+    reply = await client.request({"action": "sync_thread"})
     assert reply["data"]["thread"] != loop_thread
 
 
 async def test_async_actions_run_on_the_event_loop(client):
     """An async action's body runs in the event loop's thread."""
-    reply = await request(client, {"action": "async_thread"})
+    reply = await client.request({"action": "async_thread"})
     assert reply["data"]["thread"] == threading.get_ident()
 
 
 async def test_sync_actions_may_use_the_orm_directly(client):
     """The body of a sync action can query the database without any wrapper."""
-    reply = await request(client, {"action": "sync_orm", "title": "t"})
+    reply = await client.request({"action": "sync_orm", "title": "t"})
     assert reply["response_status"] == 201
     assert reply["data"]["count"] == 1
 
 
 async def test_sync_actions_are_not_atomic_by_default(client):
     """Without ``atomic`` and ``ATOMIC_REQUESTS`` a sync action is not in a transaction."""
-    reply = await request(client, {"action": "default_atomicity"})
+    reply = await client.request({"action": "default_atomicity"})
     assert reply["data"] == {"atomic": False}
 
 
 async def test_atomic_true_wraps_a_sync_action_in_a_transaction(client):
     """``@action(atomic=True)`` runs the body inside ``transaction.atomic()``."""
-    reply = await request(client, {"action": "always_atomic"})
+    reply = await client.request({"action": "always_atomic"})
     assert reply["data"] == {"atomic": True}
 
 
 async def test_atomic_action_that_fails_is_rolled_back(client):
     """A failing ``atomic=True`` action leaves nothing it wrote."""
-    reply = await request(client, {"action": "atomic_then_fail"})
+    reply = await client.request({"action": "atomic_then_fail"})
     assert reply["response_status"] == 500
     assert await Note.objects.acount() == 0
 
 
 async def test_non_atomic_action_that_fails_keeps_its_writes(client):
     """Without a transaction, what a failing action saved before the error stays."""
-    reply = await request(client, {"action": "default_then_fail"})
+    reply = await client.request({"action": "default_then_fail"})
     assert reply["response_status"] == 500
     assert await Note.objects.acount() == 1
 
@@ -283,39 +266,37 @@ async def test_non_atomic_action_that_fails_keeps_its_writes(client):
 @pytest.mark.usefixtures("atomic_requests")
 async def test_atomic_requests_makes_sync_actions_atomic(client):
     """With ``ATOMIC_REQUESTS`` on, a sync action without ``atomic`` runs in a transaction."""
-    assert (await request(client, {"action": "default_atomicity"}))["data"] == {"atomic": True}
-    assert (await request(client, {"action": "default_then_fail"}))["response_status"] == 500
+    assert (await client.request({"action": "default_atomicity"}))["data"] == {"atomic": True}
+    assert (await client.request({"action": "default_then_fail"}))["response_status"] == 500
     assert await Note.objects.acount() == 0
 
 
 @pytest.mark.usefixtures("atomic_requests")
 async def test_atomic_false_overrides_atomic_requests(client):
     """``@action(atomic=False)`` is never atomic, whatever ``ATOMIC_REQUESTS`` says."""
-    assert (await request(client, {"action": "never_atomic"}))["data"] == {"atomic": False}
+    assert (await client.request({"action": "never_atomic"}))["data"] == {"atomic": False}
 
 
 async def test_atomic_requests_is_read_when_the_action_runs(client, monkeypatch):
     """``ATOMIC_REQUESTS`` is read per call, not when the action was decorated."""
-    assert (await request(client, {"action": "default_atomicity"}))["data"] == {"atomic": False}
+    assert (await client.request({"action": "default_atomicity"}))["data"] == {"atomic": False}
     monkeypatch.setitem(connections.settings["default"], "ATOMIC_REQUESTS", True)
-    assert (await request(client, {"action": "default_atomicity"}))["data"] == {"atomic": True}
+    assert (await client.request({"action": "default_atomicity"}))["data"] == {"atomic": True}
 
 
 @pytest.mark.usefixtures("atomic_requests")
 async def test_atomic_requests_does_not_affect_async_actions(client):
     """Async actions work unchanged when ``ATOMIC_REQUESTS`` is on."""
-    assert (await request(client, {"action": "async_default"}))["data"] == {"ok": True}
+    assert (await client.request({"action": "async_default"}))["data"] == {"ok": True}
 
 
 async def test_name_option_exposes_a_different_wire_name(client):
     """``@action(name="wire_name")`` is called as ``wire_name``, not by its Python name."""
-    reply = await request(client, {"action": "wire_name", "request_id": 1})
+    reply = await client.request({"action": "wire_name", "request_id": 1})
     assert reply["action"] == "wire_name"
     assert reply["data"] == {"called": "python_name"}
-    assert (await request(client, {"action": "sync_wire"}))["data"] == {
-        "called": "sync_python_name"
-    }
-    reply = await request(client, {"action": "python_name"})
+    assert (await client.request({"action": "sync_wire"}))["data"] == {"called": "sync_python_name"}
+    reply = await client.request({"action": "python_name"})
     assert reply["response_status"] == 405
 
 
@@ -326,9 +307,9 @@ async def test_detached_action_does_not_block_other_actions():
     """While a detached action waits, later actions are answered first."""
     async with connected(DetachedConsumer.as_asgi()) as client:
         await client.send_json_to({"action": "slow", "request_id": "slow"})
-        fast = await request(client, {"action": "fast", "request_id": "fast"})
+        fast = await client.request({"action": "fast", "request_id": "fast"})
         assert fast["data"] == {"fast": "done"}
-        release = await request(client, {"action": "release_slow", "request_id": "release"})
+        release = await client.request({"action": "release_slow", "request_id": "release"})
         assert release["response_status"] == 204
         slow = await client.receive_json_from()
         assert slow == {
@@ -343,7 +324,7 @@ async def test_detached_action_does_not_block_other_actions():
 async def test_detached_action_errors_become_replies():
     """An API error inside a detached action is an error reply with its request id."""
     async with connected(DetachedConsumer.as_asgi()) as client:
-        reply = await request(client, {"action": "detached_not_found", "request_id": 3})
+        reply = await client.request({"action": "detached_not_found", "request_id": 3})
         assert reply["response_status"] == 404
         assert reply["errors"] == ["Not found."]
         assert reply["request_id"] == 3
@@ -353,28 +334,28 @@ async def test_detached_action_bug_is_a_logged_500_and_the_socket_stays_open(cap
     """An unexpected exception in a detached action is logged and answered with a 500."""
     async with connected(DetachedConsumer.as_asgi()) as client:
         with caplog.at_level(logging.ERROR, logger="djangochannelsrestframework.consumers"):
-            reply = await request(client, {"action": "detached_bug", "request_id": 4})
+            reply = await client.request({"action": "detached_bug", "request_id": 4})
         assert reply["response_status"] == 500
         assert reply["errors"] == ["A server error occurred."]
         assert any(record.exc_info for record in caplog.records)
-        assert (await request(client, {"action": "fast"}))["response_status"] == 200
+        assert (await client.request({"action": "fast"}))["response_status"] == 200
 
 
 async def test_finished_detached_tasks_are_forgotten():
     """A detached task is tracked while it runs and dropped once it has finished."""
     async with connected(DetachedConsumer.as_asgi()) as client:
         await client.send_json_to({"action": "slow"})
-        assert (await request(client, {"action": "count_tasks"}))["data"] == {"tasks": 1}
-        await request(client, {"action": "release_slow"})
+        assert (await client.request({"action": "count_tasks"}))["data"] == {"tasks": 1}
+        await client.request({"action": "release_slow"})
         await client.receive_json_from()
         await asyncio.sleep(0.01)
-        assert (await request(client, {"action": "count_tasks"}))["data"] == {"tasks": 0}
+        assert (await client.request({"action": "count_tasks"}))["data"] == {"tasks": 0}
 
 
 async def test_detached_tasks_are_cancelled_on_disconnect():
     """Disconnecting cancels the connection's running detached actions."""
     instance = DetachedConsumer()
-    client = WebsocketCommunicator(instance, "/ws/")
+    client = APICommunicator(instance, "/ws/")
     await client.connect()
     await client.send_json_to({"action": "slow"})
     await asyncio.wait_for(instance.started.wait(), 1)
@@ -387,6 +368,6 @@ async def test_detached_tasks_are_cancelled_on_disconnect():
 async def test_detached_method_returns_none_at_once_and_runs_in_the_background():
     """Calling a ``@detached`` method schedules it and returns ``None`` immediately."""
     async with connected(DetachedConsumer.as_asgi()) as client:
-        reply = await request(client, {"action": "start_background", "value": 5})
+        reply = await client.request({"action": "start_background", "value": 5})
         assert reply["data"] == {"returned": None}
         assert await client.receive_json_from() == {"background": 5}

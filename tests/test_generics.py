@@ -1,10 +1,7 @@
 """``GenericAsyncAPIConsumer``: queryset, lookup and serializer hooks, as on a DRF generic view."""
 
-from contextlib import asynccontextmanager
-
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest
@@ -14,6 +11,7 @@ from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.exceptions import InvalidMessage
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import CreateModelMixin, ListModelMixin, RetrieveModelMixin
+from djangochannelsrestframework.testing import connected
 from tests.app.consumers import NoteConsumer
 from tests.app.models import Note, SlugItem
 from tests.app.serializers import NoteSerializer, SlugItemSerializer
@@ -94,24 +92,6 @@ def make(consumer_class, **attributes):
     return consumer
 
 
-@asynccontextmanager
-async def connected(consumer_class, user=None):
-    communicator = WebsocketCommunicator(consumer_class.as_asgi(), "/ws/")
-    if user is not None:
-        communicator.scope["user"] = user
-    accepted, _ = await communicator.connect()
-    assert accepted
-    try:
-        yield communicator
-    finally:
-        await communicator.disconnect()
-
-
-async def request(client, message):
-    await client.send_json_to(message)
-    return await client.receive_json_from()
-
-
 def test_generics_module_exposes_the_13_names():
     """``GenericAsyncAPIConsumer`` and 1.3's incidental names are importable from generics."""
     from rest_framework.generics import get_object_or_404 as drf_get_object_or_404
@@ -169,9 +149,9 @@ async def test_get_queryset_override_can_filter_by_user():
     bob = await User.objects.acreate(username="bob")
     await Note.objects.acreate(title="bob's", owner=bob)
     async with connected(MyNotesConsumer, user=alice) as client:
-        created = await request(client, {"action": "create", "data": {"title": "alice's"}})
+        created = await client.request({"action": "create", "data": {"title": "alice's"}})
         assert created["response_status"] == 201
-        listing = await request(client, {"action": "list"})
+        listing = await client.request({"action": "list"})
     assert [note["title"] for note in listing["data"]] == ["alice's"]
     assert (await Note.objects.aget(title="alice's")).owner_id == alice.pk
 
@@ -256,9 +236,9 @@ async def test_filter_queryset_applies_to_list_and_retrieve():
     hidden = await Note.objects.acreate(title="_hidden")
     await Note.objects.acreate(title="visible")
     async with connected(VisibleNotesConsumer) as client:
-        listing = await request(client, {"action": "list"})
+        listing = await client.request({"action": "list"})
         assert [note["title"] for note in listing["data"]] == ["visible"]
-        reply = await request(client, {"action": "retrieve", "pk": hidden.pk})
+        reply = await client.request({"action": "retrieve", "pk": hidden.pk})
         assert reply["response_status"] == 404
 
 
@@ -267,9 +247,9 @@ async def test_get_object_works_from_async_and_sync_actions():
     note = await Note.objects.acreate(title="docs")
     async with connected(DocsStyleConsumer) as client:
         for name in ("async_title", "sync_title"):
-            reply = await request(client, {"action": name, "pk": note.pk})
+            reply = await client.request({"action": name, "pk": note.pk})
             assert reply["data"] == {"title": "docs"}
-        reply = await request(client, {"action": "sync_title", "pk": note.pk + 1})
+        reply = await client.request({"action": "sync_title", "pk": note.pk + 1})
         assert reply["response_status"] == 404
 
 
@@ -282,7 +262,7 @@ def test_generic_hooks_names_are_reserved_message_keys():
 async def test_reserved_generic_key_is_a_400():
     """Sending ``queryset`` as a message key is refused with a 400."""
     async with connected(NoteConsumer) as client:
-        reply = await request(client, {"action": "list", "queryset": 1, "request_id": 1})
+        reply = await client.request({"action": "list", "queryset": 1, "request_id": 1})
     assert reply["response_status"] == 400
     assert reply["errors"] == ['Message key "queryset" is reserved.']
 
@@ -335,8 +315,8 @@ async def test_action_serializer_class_option_shapes_the_reply():
     """A per-action serializer changes that action's reply only."""
     note = await Note.objects.acreate(title="t", body="b")
     async with connected(TitlesConsumer) as client:
-        assert (await request(client, {"action": "titles"}))["data"] == [{"title": "t"}]
-        retrieved = await request(client, {"action": "retrieve", "pk": note.pk})
+        assert (await client.request({"action": "titles"}))["data"] == [{"title": "t"}]
+        retrieved = await client.request({"action": "retrieve", "pk": note.pk})
     assert retrieved["data"] == {"id": note.pk, "title": "t", "body": "b", "owner": None}
 
 

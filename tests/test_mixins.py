@@ -1,10 +1,7 @@
 """The six CRUD actions over a WebSocket, with the 1.3 reply shapes."""
 
-from contextlib import asynccontextmanager
-
 import pytest
 from asgiref.sync import async_to_sync
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +17,7 @@ from djangochannelsrestframework.mixins import (
     RetrieveModelMixin,
     UpdateModelMixin,
 )
+from djangochannelsrestframework.testing import connected
 from tests.app.consumers import NoteConsumer, UserConsumer
 from tests.app.models import Note, SlugItem
 from tests.app.serializers import NoteSerializer, SlugItemSerializer
@@ -91,25 +89,9 @@ class TitledNoteConsumer(NoteConsumer):
         return await super().create(data, **kwargs)
 
 
-@asynccontextmanager
-async def connected(consumer_class):
-    communicator = WebsocketCommunicator(consumer_class.as_asgi(), "/ws/")
-    accepted, _ = await communicator.connect()
-    assert accepted
-    try:
-        yield communicator
-    finally:
-        await communicator.disconnect()
-
-
-async def request(client, message):
-    await client.send_json_to(message)
-    return await client.receive_json_from()
-
-
 async def assert_still_usable(client):
     """A normal ``list`` on the same socket is answered after an error."""
-    reply = await request(client, {"action": "list", "request_id": "after"})
+    reply = await client.request({"action": "list", "request_id": "after"})
     assert reply["response_status"] == 200
     assert reply["request_id"] == "after"
 
@@ -202,8 +184,8 @@ async def test_create_replies_201_with_the_new_object(client):
 
 async def test_create_with_invalid_data_is_a_400_with_field_errors(client):
     """Serializer errors arrive as ``[{"field": [...]}]`` and nothing is saved."""
-    reply = await request(
-        client, {"action": "create", "data": {"username": "x", "email": "nope"}, "request_id": 1}
+    reply = await client.request(
+        {"action": "create", "data": {"username": "x", "email": "nope"}, "request_id": 1}
     )
     assert reply == error(400, [{"email": ["Enter a valid email address."]}], "create")
     assert await User.objects.acount() == 0
@@ -212,7 +194,7 @@ async def test_create_with_invalid_data_is_a_400_with_field_errors(client):
 async def test_create_with_a_duplicate_is_a_400_from_the_validator(client):
     """A unique field that is taken is reported by the serializer, not the database."""
     await User.objects.acreate(username="taken")
-    reply = await request(client, {"action": "create", "data": {"username": "taken"}})
+    reply = await client.request({"action": "create", "data": {"username": "taken"}})
     assert reply["response_status"] == 400
     assert reply["errors"] == [{"username": ["A user with that username already exists."]}]
     await assert_still_usable(client)
@@ -220,14 +202,14 @@ async def test_create_with_a_duplicate_is_a_400_from_the_validator(client):
 
 async def test_create_without_data_is_a_400(client):
     """``create`` needs ``data``; without it the reply names the missing key."""
-    reply = await request(client, {"action": "create", "request_id": 1})
+    reply = await client.request({"action": "create", "request_id": 1})
     assert reply == error(400, ['Missing required key "data".'], "create")
     await assert_still_usable(client)
 
 
 async def test_create_with_non_object_data_is_drf_non_field_error(client):
     """``data`` that is not an object gets DRF's ``non_field_errors`` message."""
-    reply = await request(client, {"action": "create", "data": [1], "request_id": 1})
+    reply = await client.request({"action": "create", "data": [1], "request_id": 1})
     assert reply == error(
         400,
         [{"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}],
@@ -241,7 +223,7 @@ async def test_perform_create_receives_the_message_keys():
     owner = await User.objects.acreate(username="owner")
     async with connected(OwnedNoteConsumer) as notes:
         message = {"action": "create", "data": {"title": "t"}, "owner_name": "owner"}
-        reply = await request(notes, message)
+        reply = await notes.request(message)
     assert reply["response_status"] == 201
     assert reply["data"]["owner"] == owner.pk
 
@@ -249,7 +231,7 @@ async def test_perform_create_receives_the_message_keys():
 async def test_an_async_override_can_call_the_mixin_create():
     """``await super().create(data, **kwargs)`` from an async ``@action()`` works."""
     async with connected(TitledNoteConsumer) as notes:
-        reply = await request(notes, {"action": "create", "data": {"title": "hi"}})
+        reply = await notes.request({"action": "create", "data": {"title": "hi"}})
     assert reply["response_status"] == 201
     assert reply["data"]["title"] == "HI"
 
@@ -259,14 +241,14 @@ async def test_an_async_override_can_call_the_mixin_create():
 
 async def test_list_of_an_empty_table_is_an_empty_list(client):
     """``list`` replies 200 with ``[]`` when there are no rows."""
-    assert await request(client, {"action": "list", "request_id": 1}) == ok("list", [])
+    assert await client.request({"action": "list", "request_id": 1}) == ok("list", [])
 
 
 async def test_list_returns_every_row_in_queryset_order(notes):
     """``list`` replies 200 with every row serialized, in the queryset's order."""
     first = await Note.objects.acreate(title="b")
     second = await Note.objects.acreate(title="a")
-    reply = await request(notes, {"action": "list", "request_id": 1})
+    reply = await notes.request({"action": "list", "request_id": 1})
     assert reply == ok(
         "list",
         [
@@ -282,13 +264,13 @@ async def test_list_returns_every_row_in_queryset_order(notes):
 async def test_retrieve_replies_200_with_the_object(client):
     """``retrieve`` with ``pk`` replies 200 with the serialized instance."""
     user = await User.objects.acreate(username="u1", email="u1@example.com")
-    reply = await request(client, {"action": "retrieve", "pk": user.pk, "request_id": 1})
+    reply = await client.request({"action": "retrieve", "pk": user.pk, "request_id": 1})
     assert reply == ok("retrieve", {"id": user.pk, "username": "u1", "email": "u1@example.com"})
 
 
 async def test_retrieve_of_an_absent_object_is_a_404(client):
     """An unknown pk gets the 1.3 404 reply ``["Not found"]``."""
-    reply = await request(client, {"action": "retrieve", "pk": 100, "request_id": 1})
+    reply = await client.request({"action": "retrieve", "pk": 100, "request_id": 1})
     assert reply == error(404, ["Not found"], "retrieve")
     await assert_still_usable(client)
 
@@ -296,14 +278,14 @@ async def test_retrieve_of_an_absent_object_is_a_404(client):
 @pytest.mark.parametrize("pk", ["abc", [1], {"id": 1}, True, None])
 async def test_retrieve_with_a_pk_of_the_wrong_type_is_a_404(client, pk):
     """A lookup value that cannot name a row is a 404, as in 1.3."""
-    reply = await request(client, {"action": "retrieve", "pk": pk, "request_id": 1})
+    reply = await client.request({"action": "retrieve", "pk": pk, "request_id": 1})
     assert reply == error(404, ["Not found"], "retrieve")
     await assert_still_usable(client)
 
 
 async def test_retrieve_without_the_lookup_key_is_a_400(client):
     """A ``retrieve`` without ``pk`` names the missing key instead of crashing."""
-    reply = await request(client, {"action": "retrieve", "request_id": 1})
+    reply = await client.request({"action": "retrieve", "request_id": 1})
     assert reply == error(400, ['Missing lookup key "pk".'], "retrieve")
     await assert_still_usable(client)
 
@@ -311,11 +293,11 @@ async def test_retrieve_without_the_lookup_key_is_a_400(client):
 async def test_retrieve_list_and_delete_accept_extra_keys(notes):
     """Extra keys such as ``data: {}`` are accepted by actions that do not use them."""
     note = await Note.objects.acreate(title="n")
-    retrieve = await request(notes, {"action": "retrieve", "pk": note.pk, "data": {}})
+    retrieve = await notes.request({"action": "retrieve", "pk": note.pk, "data": {}})
     assert retrieve["response_status"] == 200
-    listing = await request(notes, {"action": "list", "data": {}, "extra": 1})
+    listing = await notes.request({"action": "list", "data": {}, "extra": 1})
     assert listing["response_status"] == 200
-    delete = await request(notes, {"action": "delete", "pk": note.pk, "data": {}})
+    delete = await notes.request({"action": "delete", "pk": note.pk, "data": {}})
     assert delete["response_status"] == 204
 
 
@@ -325,8 +307,7 @@ async def test_retrieve_list_and_delete_accept_extra_keys(notes):
 async def test_update_replies_200_with_the_whole_object(client):
     """``update`` saves ``data`` on the instance and replies 200 with it."""
     user = await User.objects.acreate(username="old", email="old@example.com")
-    reply = await request(
-        client,
+    reply = await client.request(
         {"action": "update", "pk": user.pk, "data": {"username": "test101"}, "request_id": 2},
     )
     assert reply == ok(
@@ -338,7 +319,7 @@ async def test_update_replies_200_with_the_whole_object(client):
 async def test_update_has_put_semantics(notes):
     """``update`` requires every required field: a missing one is a 400."""
     note = await Note.objects.acreate(title="t", body="b")
-    reply = await request(notes, {"action": "update", "pk": note.pk, "data": {"body": "new"}})
+    reply = await notes.request({"action": "update", "pk": note.pk, "data": {"body": "new"}})
     assert reply["response_status"] == 400
     assert reply["errors"] == [{"title": ["This field is required."]}]
     assert (await Note.objects.aget(pk=note.pk)).body == "b"
@@ -347,8 +328,7 @@ async def test_update_has_put_semantics(notes):
 async def test_patch_changes_only_the_given_fields(client):
     """``patch`` is partial: fields not in ``data`` keep their values."""
     user = await User.objects.acreate(username="keep", email="old@example.com")
-    reply = await request(
-        client,
+    reply = await client.request(
         {"action": "patch", "pk": user.pk, "data": {"email": "00@example.com"}, "request_id": 2},
     )
     assert reply == ok(
@@ -359,7 +339,7 @@ async def test_patch_changes_only_the_given_fields(client):
 async def test_update_and_patch_of_an_absent_object_are_404(client):
     """``update`` and ``patch`` of an unknown pk reply 404 ``["Not found"]``."""
     for name in ("update", "patch"):
-        reply = await request(client, {"action": name, "pk": 99, "data": {}, "request_id": 1})
+        reply = await client.request({"action": name, "pk": 99, "data": {}, "request_id": 1})
         assert reply == error(404, ["Not found"], name)
     await assert_still_usable(client)
 
@@ -368,7 +348,7 @@ async def test_update_and_patch_without_data_are_400(client):
     """``update`` and ``patch`` need ``data``; the reply names the missing key."""
     user = await User.objects.acreate(username="u")
     for name in ("update", "patch"):
-        reply = await request(client, {"action": name, "pk": user.pk, "request_id": 1})
+        reply = await client.request({"action": name, "pk": user.pk, "request_id": 1})
         assert reply == error(400, ['Missing required key "data".'], name)
     await assert_still_usable(client)
 
@@ -376,7 +356,7 @@ async def test_update_and_patch_without_data_are_400(client):
 async def test_update_with_non_object_data_is_drf_non_field_error(notes):
     """``data`` that is not an object gets DRF's ``non_field_errors`` message."""
     note = await Note.objects.acreate(title="t")
-    reply = await request(notes, {"action": "patch", "pk": note.pk, "data": "x", "request_id": 1})
+    reply = await notes.request({"action": "patch", "pk": note.pk, "data": "x", "request_id": 1})
     assert reply == error(
         400,
         [{"non_field_errors": ["Invalid data. Expected a dictionary, but got str."]}],
@@ -388,7 +368,7 @@ async def test_update_with_non_object_data_is_drf_non_field_error(notes):
 async def test_update_without_the_lookup_key_is_a_400(notes):
     """``update``, ``patch`` and ``delete`` without ``pk`` name the missing key."""
     for name in ("update", "patch", "delete"):
-        reply = await request(notes, {"action": name, "data": {"title": "t"}, "request_id": 1})
+        reply = await notes.request({"action": name, "data": {"title": "t"}, "request_id": 1})
         assert reply == error(400, ['Missing lookup key "pk".'], name)
     await assert_still_usable(notes)
 
@@ -398,7 +378,7 @@ async def test_update_ignores_extra_keys_named_like_internal_arguments(notes, ke
     """A client key named like an internal argument is ignored, as any extra key is."""
     note = await Note.objects.acreate(title="t", body="b")
     message = {"action": "update", "pk": note.pk, "data": {"title": "new"}, key: True}
-    reply = await request(notes, message)
+    reply = await notes.request(message)
     assert reply["response_status"] == 200
     assert reply["data"]["title"] == "new"
 
@@ -409,14 +389,14 @@ async def test_update_ignores_extra_keys_named_like_internal_arguments(notes, ke
 async def test_delete_replies_204_with_null_data(client):
     """``delete`` removes the instance and replies 204 with ``data: null``."""
     user = await User.objects.acreate(username="gone")
-    reply = await request(client, {"action": "delete", "pk": user.pk, "request_id": 1})
+    reply = await client.request({"action": "delete", "pk": user.pk, "request_id": 1})
     assert reply == ok("delete", None, 204)
     assert not await User.objects.filter(pk=user.pk).aexists()
 
 
 async def test_delete_of_an_absent_object_is_a_404(client):
     """Deleting an unknown pk replies 404 ``["Not found"]``."""
-    reply = await request(client, {"action": "delete", "pk": 5, "request_id": 1})
+    reply = await client.request({"action": "delete", "pk": 5, "request_id": 1})
     assert reply == error(404, ["Not found"], "delete")
     await assert_still_usable(client)
 
@@ -428,9 +408,9 @@ async def test_lookup_field_names_the_message_key():
     """With ``lookup_field = "slug"`` the message carries ``slug`` instead of ``pk``."""
     item = await SlugItem.objects.acreate(slug="first", value=1)
     async with connected(SlugItemConsumer) as items:
-        reply = await request(items, {"action": "retrieve", "slug": "first", "request_id": 1})
+        reply = await items.request({"action": "retrieve", "slug": "first", "request_id": 1})
         assert reply == ok("retrieve", {"id": item.pk, "slug": "first", "value": 1})
-        reply = await request(items, {"action": "retrieve", "pk": item.pk, "request_id": 2})
+        reply = await items.request({"action": "retrieve", "pk": item.pk, "request_id": 2})
         assert reply == error(400, ['Missing lookup key "slug".'], "retrieve", 2)
 
 
@@ -438,10 +418,10 @@ async def test_lookup_url_kwarg_renames_the_message_key():
     """``lookup_url_kwarg`` names the message key; ``lookup_field`` the model field."""
     item = await SlugItem.objects.acreate(slug="first", value=1)
     async with connected(ItemKeyConsumer) as items:
-        reply = await request(items, {"action": "patch", "item": "first", "data": {"value": 7}})
+        reply = await items.request({"action": "patch", "item": "first", "data": {"value": 7}})
         assert reply["response_status"] == 200
         assert reply["data"] == {"id": item.pk, "slug": "first", "value": 7}
-        reply = await request(items, {"action": "delete", "slug": "first"})
+        reply = await items.request({"action": "delete", "slug": "first"})
         assert reply["errors"] == ['Missing lookup key "item".']
 
 
@@ -451,7 +431,7 @@ async def test_lookup_url_kwarg_renames_the_message_key():
 async def test_create_that_fails_after_saving_leaves_nothing():
     """A ``perform_create`` that saves and then raises leaves no row behind."""
     async with connected(CreateThenFail) as notes:
-        reply = await request(notes, {"action": "create", "data": {"title": "t"}, "request_id": 1})
+        reply = await notes.request({"action": "create", "data": {"title": "t"}, "request_id": 1})
         assert reply == error(500, ["A server error occurred."], "create")
         await assert_still_usable(notes)
     assert await Note.objects.acount() == 0
@@ -463,7 +443,7 @@ async def test_update_and_patch_that_fail_after_saving_change_nothing():
     async with connected(UpdateThenFail) as notes:
         for name in ("update", "patch"):
             message = {"action": name, "pk": note.pk, "data": {"title": "after"}}
-            assert (await request(notes, message))["response_status"] == 500
+            assert (await notes.request(message))["response_status"] == 500
     assert (await Note.objects.aget(pk=note.pk)).title == "before"
 
 
@@ -471,7 +451,7 @@ async def test_delete_that_fails_after_deleting_keeps_the_row():
     """A ``perform_delete`` that deletes and then raises is rolled back."""
     note = await Note.objects.acreate(title="kept")
     async with connected(DeleteThenFail) as notes:
-        reply = await request(notes, {"action": "delete", "pk": note.pk})
+        reply = await notes.request({"action": "delete", "pk": note.pk})
         assert reply["response_status"] == 500
     assert await Note.objects.filter(pk=note.pk).aexists()
 
@@ -479,7 +459,7 @@ async def test_delete_that_fails_after_deleting_keeps_the_row():
 async def test_integrity_error_in_a_write_is_a_409_and_rolls_back():
     """A constraint violation part-way through ``create`` is 409 and nothing is saved."""
     async with connected(CreateTwice) as notes:
-        reply = await request(notes, {"action": "create", "data": {"title": "t"}, "request_id": 1})
+        reply = await notes.request({"action": "create", "data": {"title": "t"}, "request_id": 1})
         assert reply == error(
             409, ["The request conflicts with the current state of the data."], "create"
         )
@@ -492,7 +472,7 @@ async def test_atomic_writes_setting_can_turn_the_transaction_off():
     """With ``ATOMIC_WRITES: False`` a write that fails part-way keeps what it saved."""
     with override_settings(DJANGO_CHANNELS_REST_API={"ATOMIC_WRITES": False}):
         async with connected(CreateThenFail) as notes:
-            reply = await request(notes, {"action": "create", "data": {"title": "t"}})
+            reply = await notes.request({"action": "create", "data": {"title": "t"}})
             assert reply["response_status"] == 500
     assert await Note.objects.acount() == 1
 
@@ -512,7 +492,7 @@ class CreateOnlyThenFail(CreateOnlyConsumer):
 async def test_create_needs_no_queryset():
     """``create`` works on a consumer with only a ``serializer_class``, as in 1.3."""
     async with connected(CreateOnlyConsumer) as client:
-        reply = await request(client, {"action": "create", "data": {"title": "t"}})
+        reply = await client.request({"action": "create", "data": {"title": "t"}})
     assert reply["response_status"] == 201
     assert await Note.objects.acount() == 1
 
@@ -520,7 +500,7 @@ async def test_create_needs_no_queryset():
 async def test_create_without_queryset_is_still_atomic():
     """Without a queryset, a failing create is rolled back on the default database."""
     async with connected(CreateOnlyThenFail) as client:
-        reply = await request(client, {"action": "create", "data": {"title": "t"}})
+        reply = await client.request({"action": "create", "data": {"title": "t"}})
     assert reply["response_status"] == 500
     assert await Note.objects.acount() == 0
 

@@ -1,9 +1,6 @@
 """Permissions: who may connect and run which action, alone, combined, or borrowed from DRF."""
 
-from contextlib import asynccontextmanager
-
 import pytest
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.test import override_settings
@@ -32,6 +29,7 @@ from djangochannelsrestframework.permissions import (
     WrappedDRFPermission,
     _ensure_base,
 )
+from djangochannelsrestframework.testing import APICommunicator, connected
 from tests.app.models import Note
 from tests.app.serializers import NoteSerializer
 
@@ -173,28 +171,10 @@ def consumer_with(*permission_classes, base=PingConsumer):
     return type("Guarded", (base,), {"permission_classes": list(permission_classes)})
 
 
-@asynccontextmanager
-async def connected(application, user=None):
-    communicator = WebsocketCommunicator(application, "/ws/")
-    if user is not None:
-        communicator.scope["user"] = user
-    accepted, _ = await communicator.connect()
-    assert accepted
-    try:
-        yield communicator
-    finally:
-        await communicator.disconnect()
-
-
-async def request(client, message):
-    await client.send_json_to(message)
-    return await client.receive_json_from()
-
-
 async def ping_status(*permission_classes, user=None):
     """Connect with ``permission_classes`` and return the status of one ``ping``."""
-    async with connected(consumer_with(*permission_classes).as_asgi(), user) as client:
-        reply = await request(client, {"action": "ping", "request_id": 1})
+    async with connected(consumer_with(*permission_classes).as_asgi(), user=user) as client:
+        reply = await client.request({"action": "ping", "request_id": 1})
         if reply["response_status"] == 403:
             assert reply["errors"] == DENIED
         return reply["response_status"]
@@ -202,7 +182,7 @@ async def ping_status(*permission_classes, user=None):
 
 async def connects(*permission_classes, user=None):
     """Whether the handshake is accepted with ``permission_classes``."""
-    communicator = WebsocketCommunicator(consumer_with(*permission_classes).as_asgi(), "/ws/")
+    communicator = APICommunicator(consumer_with(*permission_classes).as_asgi(), "/ws/")
     if user is not None:
         communicator.scope["user"] = user
     accepted, _ = await communicator.connect()
@@ -296,7 +276,7 @@ async def test_has_permission_receives_the_message_keys():
             return True
 
     async with connected(consumer_with(Spy).as_asgi()) as client:
-        await request(client, {"action": "ping", "request_id": 1, "pk": 3})
+        await client.request({"action": "ping", "request_id": 1, "pk": 3})
     assert seen["action"] == "ping"
     assert seen["pk"] == 3
     assert isinstance(seen["consumer"], PingConsumer)
@@ -308,7 +288,7 @@ async def test_has_permission_receives_the_message_keys():
 
 async def test_can_connect_false_rejects_the_handshake():
     """A permission whose ``can_connect`` returns ``False`` closes the socket before accept."""
-    communicator = WebsocketCommunicator(consumer_with(RefuseConnect).as_asgi(), "/ws/")
+    communicator = APICommunicator(consumer_with(RefuseConnect).as_asgi(), "/ws/")
     accepted, _ = await communicator.connect()
     assert accepted is False
 
@@ -425,7 +405,7 @@ async def test_combinations_apply_to_connecting():
 async def test_a_message_key_named_method_does_not_break_combinations():
     """Message keys are passed through combinations without colliding with helper names."""
     async with connected(consumer_with(Allow & SyncAllow).as_asgi()) as client:
-        reply = await request(client, {"action": "ping", "method": "x", "request_id": 1})
+        reply = await client.request({"action": "ping", "method": "x", "request_id": 1})
     assert reply["response_status"] == 200
 
 
@@ -467,7 +447,7 @@ async def test_drf_permission_sees_the_13_request_methods():
             {"action": "delete", "pk": note.pk},
         ]
         for message in messages:
-            assert (await request(client, message))["response_status"] < 300
+            assert (await client.request(message))["response_status"] < 300
     assert SEEN_METHODS == ["HEAD", "PUT", "PATCH", "PATCH", "GET", "GET", "DO_THING", "DELETE"]
 
 
@@ -531,13 +511,13 @@ async def test_object_permission_hides_an_instance():
     public = await Note.objects.acreate(title="public")
     private = await Note.objects.acreate(title="private", owner=owner)
     async with connected(OwnerOnlyNoteConsumer.as_asgi()) as client:
-        assert (await request(client, {"action": "retrieve", "pk": public.pk}))[
+        assert (await client.request({"action": "retrieve", "pk": public.pk}))[
             "response_status"
         ] == 200
-        reply = await request(client, {"action": "retrieve", "pk": private.pk})
+        reply = await client.request({"action": "retrieve", "pk": private.pk})
         assert reply["response_status"] == 403
         assert reply["errors"] == DENIED
-        reply = await request(client, {"action": "retrieve", "pk": public.pk, "method": 1})
+        reply = await client.request({"action": "retrieve", "pk": public.pk, "method": 1})
         assert reply["response_status"] == 200
 
 
@@ -551,9 +531,9 @@ async def test_object_permissions_follow_combinations_and_drf(permission):
     private = await Note.objects.acreate(title="private", owner=owner)
     consumer = consumer_with(permission, base=OwnerOnlyNoteConsumer)
     async with connected(consumer.as_asgi()) as client:
-        reply = await request(client, {"action": "retrieve", "pk": public.pk})
+        reply = await client.request({"action": "retrieve", "pk": public.pk})
         assert reply["response_status"] == 200
-        reply = await request(client, {"action": "retrieve", "pk": private.pk})
+        reply = await client.request({"action": "retrieve", "pk": private.pk})
         assert reply["response_status"] == 403
 
 
@@ -563,13 +543,13 @@ async def test_object_permissions_follow_combinations_and_drf(permission):
 async def test_default_permission_classes_setting_is_read_when_used():
     """``DEFAULT_PERMISSION_CLASSES`` under ``override_settings`` applies without re-import."""
     async with connected(PingConsumer.as_asgi()) as client:
-        assert (await request(client, {"action": "ping"}))["response_status"] == 200
+        assert (await client.request({"action": "ping"}))["response_status"] == 200
     setting = {
         "DEFAULT_PERMISSION_CLASSES": ["djangochannelsrestframework.permissions.IsAuthenticated"]
     }
     with override_settings(DJANGO_CHANNELS_REST_API=setting):
         async with connected(PingConsumer.as_asgi()) as client:
-            reply = await request(client, {"action": "ping"})
+            reply = await client.request({"action": "ping"})
     assert reply["response_status"] == 403
     assert reply["errors"] == DENIED
 
@@ -593,10 +573,10 @@ async def test_action_permission_classes_replace_the_consumers_for_that_action()
     """``@action(permission_classes=[...])`` applies to that action instead of the consumer's."""
     user = await User.objects.acreate(username="carol")
     async with connected(PerActionConsumer.as_asgi()) as client:
-        assert (await request(client, {"action": "ping"}))["response_status"] == 200
-        assert (await request(client, {"action": "secret"}))["response_status"] == 403
+        assert (await client.request({"action": "ping"}))["response_status"] == 200
+        assert (await client.request({"action": "secret"}))["response_status"] == 403
     async with connected(PerActionConsumer.as_asgi(), user=user) as client:
-        assert (await request(client, {"action": "secret"}))["data"] == "secret"
+        assert (await client.request({"action": "secret"}))["data"] == "secret"
 
 
 class ActionAwareDRFPermission(drf.BasePermission):
@@ -617,7 +597,7 @@ async def test_drf_permissions_see_the_action_and_message_kwargs_on_the_view():
     """DRF permissions get a view with ``action`` and ``kwargs`` that is still the consumer."""
     await Note.objects.acreate(pk=1, title="one")
     await Note.objects.acreate(pk=2, title="two")
-    client = WebsocketCommunicator(ActionAwareConsumer.as_asgi(), "/ws/")
+    client = APICommunicator(ActionAwareConsumer.as_asgi(), "/ws/")
     await client.connect()
     await client.send_json_to({"action": "retrieve", "pk": 1, "request_id": 1})
     assert (await client.receive_json_from())["response_status"] == 200
@@ -654,7 +634,7 @@ async def test_django_model_permissions_work_through_the_view_queryset():
     await database_sync_to_async(editor.user_permissions.add)(change)
     editor = await User.objects.aget(pk=editor.pk)
     for user, expected in ((editor, 200), (reader, 403)):
-        client = WebsocketCommunicator(as_user(ModelPermissionNoteConsumer.as_asgi(), user), "/ws/")
+        client = APICommunicator(as_user(ModelPermissionNoteConsumer.as_asgi(), user), "/ws/")
         await client.connect()
         await client.send_json_to(
             {"action": "patch", "pk": note.pk, "data": {"title": "y"}, "request_id": 1}
