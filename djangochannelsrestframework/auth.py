@@ -110,8 +110,10 @@ class TokenAuthMiddleware(BaseMiddleware):
             token = self.get_query_token(scope)
         return None if token is None else f"{keywords[0]} {token}"
 
-    def authenticate(self, scope: dict[str, Any], authorization: str) -> tuple[Any, Any]:
-        """Run the authentication classes (sync: they query the database).
+    def authenticate(
+        self, scope: dict[str, Any], authorization: str, authenticators: list[Any]
+    ) -> tuple[Any, Any]:
+        """Run ``authenticators`` on the credentials (sync: they query the database).
 
         Returns DRF's ``(user, auth)``; raises ``AuthenticationRefused`` if a class
         refuses the credentials or none recognises them.
@@ -120,7 +122,7 @@ class TokenAuthMiddleware(BaseMiddleware):
         django_request.method = "GET"
         django_request.META["HTTP_AUTHORIZATION"] = authorization
         request = Request(django_request)
-        for authenticator in self.get_authenticators():
+        for authenticator in authenticators:
             try:
                 result = authenticator.authenticate(request)
             except APIException as exc:
@@ -144,7 +146,9 @@ class TokenAuthMiddleware(BaseMiddleware):
             scope.setdefault("user", AnonymousUser())
             return await self.inner(scope, receive, send)
         try:
-            user, auth = await database_sync_to_async(self.authenticate)(scope, authorization)
+            user, auth = await database_sync_to_async(self.authenticate)(
+                scope, authorization, authenticators
+            )
         except AuthenticationRefused:
             return await self.refuse(receive, send, via_subprotocol)
         scope["user"], scope["auth"] = user, auth
