@@ -7,6 +7,8 @@ from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.permissions import BasePermission
 from djangochannelsrestframework.testing import connected
 
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 class Refuse(BasePermission):
     async def can_connect(self, scope, consumer, message=None):
