@@ -189,6 +189,13 @@ class ModelObserver(BaseObserver):
             return frozenset(self.group_names_for_signal(instance=instance))
         return new_groups
 
+    def post_init_receiver(self, instance: Model, **kwargs: Any) -> None:
+        """Kept for subclasses written for 1.3; not connected, and does nothing.
+
+        1.3 snapshotted every loaded instance's groups here; old groups are now read from
+        the stored row when a save needs them, so loading objects costs nothing.
+        """
+
     def pre_save_receiver(
         self, instance: Model, raw: bool = False, using: Any = None, **kwargs: Any
     ) -> None:
