@@ -2,7 +2,7 @@
 
 Normally started by ``./benchmarks/run`` (which builds the venvs first)::
 
-    ./benchmarks/run                 # default: 3 runs, about 10 minutes
+    ./benchmarks/run                 # default: 3 runs, about 6 minutes on 2 cores
     ./benchmarks/run --quick         # smoke run: 1 run, short windows, small sizes
     ./benchmarks/run --runs 5 --only inproc,server
 
