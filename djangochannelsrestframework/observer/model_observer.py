@@ -264,7 +264,6 @@ class ModelObserver(BaseObserver):
             observer=self,
             key=instance.pk,
             instance=instance,
-            action=action,
             old_groups=old_groups,
             new_groups=new_groups,
         )

@@ -29,7 +29,6 @@ class ObservedEvent:
     observer: ModelObserver
     key: Hashable
     instance: Any
-    action: Action
     old_groups: frozenset[str]
     new_groups: frozenset[str]
     #: Messages (without ``group``) already serialized at signal time, by group action.
