@@ -43,9 +43,13 @@ from djangochannelsrestframework.permissions import (
     _ensure_base,
 )
 from djangochannelsrestframework.protocol import RESERVED_MESSAGE_KEYS, envelope
-from djangochannelsrestframework.scope_utils import ensure_async, request_from_scope
+from djangochannelsrestframework.scope_utils import (
+    ConsumerAsView,
+    ensure_async,
+    request_from_scope,
+)
 from djangochannelsrestframework.settings import SettingDefault, api_settings
-from djangochannelsrestframework.throttling import ActionView, throttle_wait
+from djangochannelsrestframework.throttling import throttle_wait
 
 logger = logging.getLogger("djangochannelsrestframework.consumers")
 
@@ -299,7 +303,8 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             return
         request = request_from_scope(self.scope)
         request.method = "GET"
-        await database_sync_to_async(throttle_wait)(throttles, request, ActionView(self, action))
+        view = ConsumerAsView(self, action, request, kwargs)
+        await database_sync_to_async(throttle_wait)(throttles, request, view)
 
     # Receiving -----------------------------------------------------------------------------
 
@@ -341,7 +346,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         """Find the action and request id in a decoded message and run the action."""
         if not isinstance(content, dict):
             await self.handle_exception(
-                InvalidMessage("Expected a JSON object with an \"action\" key."),
+                InvalidMessage('Expected a JSON object with an "action" key.'),
                 action=None,
                 request_id=None,
             )
@@ -350,7 +355,9 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         try:
             action, content = await self.get_action_name(content, **kwargs)
         except KeyError:
-            await self.handle_exception(ActionMissingException(), action=None, request_id=request_id)
+            await self.handle_exception(
+                ActionMissingException(), action=None, request_id=request_id
+            )
             return
         except Exception as exc:
             await self.handle_exception(exc, action=None, request_id=request_id)
@@ -435,9 +442,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
             api_exc = InvalidMessage(detail)
         elif isinstance(exc, IntegrityError):
-            logger.warning(
-                "Integrity error for request %r, action %r: %s", request_id, action, exc
-            )
+            logger.warning("Integrity error for request %r, action %r: %s", request_id, action, exc)
             api_exc = Conflict()
         else:
             logger.error(
@@ -551,4 +556,3 @@ def __getattr__(name: str) -> Any:
 
         return getattr(views, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-

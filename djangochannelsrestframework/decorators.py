@@ -19,7 +19,14 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 
-__all__ = ["action", "detached", "AsyncAPIConsumer", "database_sync_to_async", "settings", "transaction"]
+__all__ = [
+    "action",
+    "detached",
+    "AsyncAPIConsumer",
+    "database_sync_to_async",
+    "settings",
+    "transaction",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,7 +62,9 @@ def _detached_action(func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[
             result = await func(self, *args, **kwargs)
             if isinstance(result, tuple):
                 data, status = result
-                await self.reply(action=action_name, data=data, status=status, request_id=request_id)
+                await self.reply(
+                    action=action_name, data=data, status=status, request_id=request_id
+                )
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -147,9 +147,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         extra = {key: value for key, value in kwargs.items() if key != "obj"}
         for permission in self.get_permissions(action=action, **kwargs):
             check = getattr(permission, "has_object_permission", None)
-            if check is not None and not _call_sync(
-                check, self.scope, self, action, obj, **extra
-            ):
+            if check is not None and not _call_sync(check, self.scope, self, action, obj, **extra):
                 raise PermissionDenied()
 
     def get_serializer(

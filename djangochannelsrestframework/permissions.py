@@ -40,6 +40,7 @@ def _call_sync(method: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """Call a permission method from sync code (object checks run in the database thread)."""
     result = method(*args, **kwargs)
     if inspect.isawaitable(result):
+
         async def wait() -> Any:
             return await result
 
@@ -177,7 +178,9 @@ class NOT:
         # ``~A`` where A has no object rule must not turn A's "no opinion" into a refusal.
         if not has_object_rules(self.op1):
             return True
-        return not _call_sync(self.op1.has_object_permission, scope, consumer, action, obj, **kwargs)
+        return not _call_sync(
+            self.op1.has_object_permission, scope, consumer, action, obj, **kwargs
+        )
 
 
 class BasePermissionMetaclass(OperationHolderMixin, type):
@@ -352,7 +355,6 @@ def _ensure_base(permission: Any) -> Any:
     if isinstance(permission, DRFBasePermission):
         return WrappedDRFPermission(permission)
     return permission
-
 
 
 def _drf_object_rules(permission: Any) -> bool:

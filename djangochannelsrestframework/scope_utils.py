@@ -67,7 +67,7 @@ def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
 
 
 class ConsumerAsView:
-    """The consumer as DRF permissions and throttles expect a view to look.
+    """The consumer as DRF permissions and throttles expect a view to look, for one action.
 
     DRF code reads ``view.action``, ``view.kwargs``, ``view.request`` and ``view.args``,
     which a consumer serving many messages cannot hold itself (a detached action may run
@@ -83,6 +83,13 @@ class ConsumerAsView:
         self.request = request
         self.kwargs = kwargs
         self.args: tuple[Any, ...] = ()
+
+    @property
+    def throttle_scope(self) -> str | None:
+        """The rate name ``ScopedRateThrottle`` uses: ``@action(throttle_scope=...)``, else
+        the consumer's ``throttle_scope``."""
+        default = getattr(self.consumer, "throttle_scope", None)
+        return self.consumer.get_action_option(self.action, "throttle_scope", default)
 
     @property
     def __class__(self) -> type:

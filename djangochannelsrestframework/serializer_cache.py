@@ -110,8 +110,10 @@ def _copy_field(field: Any) -> Any:
     do (binding sets the name, parent and source on the copy); fields holding other
     fields (nested serializers, list and many-related fields) are deep-copied as DRF does.
     """
-    if isinstance(field, BaseSerializer) or hasattr(field, "child") or hasattr(
-        field, "child_relation"
+    if (
+        isinstance(field, BaseSerializer)
+        or hasattr(field, "child")
+        or hasattr(field, "child_relation")
     ):
         return copy.deepcopy(field)
     return copy.copy(field)

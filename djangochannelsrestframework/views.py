@@ -141,9 +141,7 @@ class DjangoViewAsConsumer(AsyncAPIConsumer):
             return data
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):
             response.render()
-        content = (
-            b"".join(response.streaming_content) if response.streaming else response.content
-        )
+        content = b"".join(response.streaming_content) if response.streaming else response.content
         try:
             return content.decode("utf-8")
         except UnicodeDecodeError:

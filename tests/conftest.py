@@ -49,7 +49,6 @@ def any_channel_layer(request, settings):
     return request.param
 
 
-
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's test database, whose other sessions are ended before it is dropped.

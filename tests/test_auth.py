@@ -32,9 +32,10 @@ class WhoAmI(AsyncAPIConsumer):
 
     @action()
     async def whoami(self, **kwargs):
-        return {"username": self.scope["user"].username, "subprotocols": self.scope.get(
-            "subprotocols", []
-        )}, 200
+        return {
+            "username": self.scope["user"].username,
+            "subprotocols": self.scope.get("subprotocols", []),
+        }, 200
 
 
 class WhoAmIDRF(AsyncAPIConsumer):

@@ -85,8 +85,9 @@ JSON_LEAVES = (
 )
 JSON_VALUES = st.recursive(
     JSON_LEAVES,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=10,
 )
 NOTE_FIELDS = st.sampled_from(["id", "title", "body", "owner", "pk", "x"])
@@ -144,10 +145,15 @@ async def exchange(frames: list[dict[str, Any]], test_name: str) -> None:
                 expected_rows += 1
             if frame.get("action") == "delete" and status == 204:
                 expected_rows -= 1
-            if subscriptions and status in (200, 204) and frame.get("action") in (
-                "update",
-                "patch",
-                "delete",
+            if (
+                subscriptions
+                and status in (200, 204)
+                and frame.get("action")
+                in (
+                    "update",
+                    "patch",
+                    "delete",
+                )
             ):
                 # A write to a subscribed note is followed by its delivery: drain it.
                 while not await communicator.receive_nothing(timeout=0.05):
@@ -207,9 +213,7 @@ def json_frame(value: Any) -> dict[str, Any]:
 def requests(draw: Any, existing: tuple[int, ...] = (1, 2, 3)) -> dict[str, Any]:
     """A request with a real action name and the usual keys, holding any JSON values."""
     message: dict[str, Any] = {"action": draw(st.sampled_from([*ACTIONS, "nope"]))}
-    keys = draw(
-        st.sets(st.sampled_from(["pk", "data", "request_id", "limit", "offset", "query"]))
-    )
+    keys = draw(st.sets(st.sampled_from(["pk", "data", "request_id", "limit", "offset", "query"])))
     for key in keys:
         if key == "pk":
             message[key] = draw(st.sampled_from(existing) | JSON_VALUES)

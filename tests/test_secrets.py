@@ -135,8 +135,10 @@ async def user():
         {"action": "retrieve"},
         {"action": "list"},
         {"action": "patch", "data": {"password": SECRET}},
-        {"action": "update", "data": {"username": "alice", "email": "b@example.com",
-                                      "password": SECRET}},
+        {
+            "action": "update",
+            "data": {"username": "alice", "email": "b@example.com", "password": SECRET},
+        },
     ],
     ids=["create", "retrieve", "list", "patch", "update"],
 )

@@ -125,10 +125,14 @@ async def test_parameters_become_view_kwargs():
 async def test_data_is_the_body_drf_reads_as_request_data():
     """``data`` arrives as a JSON body: DRF's ``request.data`` sees it (1.3 lost it)."""
     client = await connect(view_as_consumer(EchoView.as_view()))
-    reply = await ask(client, action="create", data={"title": "x", "tags": [1, 2]},
-                      parameters={"pk": 3})
-    assert reply["data"] == {"method": "PUT", "data": {"title": "x", "tags": [1, 2]},
-                             "kwargs": {"pk": 3}}
+    reply = await ask(
+        client, action="create", data={"title": "x", "tags": [1, 2]}, parameters={"pk": 3}
+    )
+    assert reply["data"] == {
+        "method": "PUT",
+        "data": {"title": "x", "tags": [1, 2]},
+        "kwargs": {"pk": 3},
+    }
     reply = await ask(client, action="update", data={"title": "y"})
     assert (reply["response_status"], reply["data"]["method"]) == (202, "PATCH")
     await client.disconnect()

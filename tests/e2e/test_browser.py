@@ -122,9 +122,12 @@ async def test_the_list_pages_searches_and_orders(demo_server: Server, page):
     await page.click("th[data-field='id']")
     await page.locator("th[data-field='id'].desc").wait_for()
     first_row = page.locator("#users tbody tr").first
-    ids = [int(pk) for pk in await page.locator("#users tbody tr").evaluate_all(
-        "rows => rows.map(row => row.dataset.pk)"
-    )]
+    ids = [
+        int(pk)
+        for pk in await page.locator("#users tbody tr").evaluate_all(
+            "rows => rows.map(row => row.dataset.pk)"
+        )
+    ]
     assert ids == sorted(ids, reverse=True)
     assert await first_row.get_attribute("data-pk") == str(max(ids))
 

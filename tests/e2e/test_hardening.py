@@ -97,4 +97,3 @@ async def test_a_2_mib_frame_gets_413_and_the_socket_stays_usable(demo):
         assert answer["response_status"] == 413
         after = await request(ws, {"action": "retrieve", "pk": 1, "request_id": "after"})
         assert after["response_status"] == 200
-
