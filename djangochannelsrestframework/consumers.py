@@ -95,6 +95,11 @@ def _find_actions(cls: type) -> dict[str, str]:
 class APIConsumerMetaclass(type):
     """Builds ``available_actions`` (wire name → method name) for each consumer class."""
 
+    # Declared for the type checker: ``__new__`` sets them on every class it creates.
+    available_actions: dict[str, str]
+    _action_signatures: dict[str, inspect.Signature]
+    _action_argument_rules: dict[str, ArgumentRules]
+
     def __new__(mcs, name: str, bases: tuple[type, ...], body: dict[str, Any]) -> type:
         cls = super().__new__(mcs, name, bases, body)
         cls.available_actions = _find_actions(cls)

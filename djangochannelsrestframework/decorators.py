@@ -30,6 +30,12 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: What ``@action()`` makes of a method, sync or async: a coroutine function called with the
+#: message's keys whose result is ``(data, status)`` or ``None``. Parameters and result are
+#: left open so that subclasses may override an action with another signature, as
+#: ``StreamedPaginatedListMixin.list`` does.
+ActionMethod = Callable[..., Coroutine[Any, Any, Any]]
+
 
 def _atomic_requests() -> bool:
     """Whether the default database asks for every request to be atomic (read per call)."""
@@ -79,7 +85,7 @@ def _detached_action(func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[
 
 def action(
     atomic: bool | None = None, detached: bool | None = None, **kwargs: Any
-) -> Callable[[F], F]:
+) -> Callable[[Callable[..., Any]], ActionMethod]:
     """Mark a consumer method as an action; ``name=`` sets the name clients send.
 
     ``atomic`` (sync actions only) wraps the body in ``transaction.atomic()``; when
@@ -89,7 +95,7 @@ def action(
     (``permission_classes``, ``serializer_class``) override the consumer's for this action.
     """
 
-    def decorator(func: F) -> F:
+    def decorator(func: Callable[..., Any]) -> ActionMethod:
         if inspect.iscoroutinefunction(func):
             if atomic:
                 raise ValueError("Only synchronous actions can be atomic")
@@ -100,7 +106,7 @@ def action(
             wrapped = _sync_action(func, atomic)
         wrapped.action = True
         wrapped.kwargs = kwargs
-        return cast(F, wrapped)
+        return cast(ActionMethod, wrapped)
 
     return decorator
 

@@ -12,7 +12,7 @@ import builtins
 import weakref
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -25,6 +25,15 @@ from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.filters import QUERY_KEY, query_params, request_for_message
 from djangochannelsrestframework.pagination import query_from_link, takes_scope
 from djangochannelsrestframework.settings import SettingDefault, api_settings
+
+if TYPE_CHECKING:
+    from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+
+    # The mixins call the hooks of the consumer they are combined with; to the type checker
+    # they are consumers. At run time they stay plain classes, so the MRO is unchanged.
+    _ConsumerBase = GenericAsyncAPIConsumer
+else:
+    _ConsumerBase = object
 
 __all__ = [
     "CreateModelMixin",
@@ -54,7 +63,7 @@ def write_transaction(consumer: Any, **kwargs: Any) -> AbstractContextManager[An
     return transaction.atomic(using=using)
 
 
-class CreateModelMixin:
+class CreateModelMixin(_ConsumerBase):
     """``create``: validate ``data`` and save a new instance; replies 201 with it."""
 
     @action()
@@ -70,7 +79,7 @@ class CreateModelMixin:
         serializer.save()
 
 
-class ListModelMixin:
+class ListModelMixin(_ConsumerBase):
     """``list``: every instance of the filtered queryset; replies 200 with a list."""
 
     @action()
@@ -80,7 +89,7 @@ class ListModelMixin:
         return serializer.data, status.HTTP_200_OK
 
 
-class RetrieveModelMixin:
+class RetrieveModelMixin(_ConsumerBase):
     """``retrieve``: the instance named by the lookup key; replies 200 or 404."""
 
     @action()
@@ -90,7 +99,7 @@ class RetrieveModelMixin:
         return serializer.data, status.HTTP_200_OK
 
 
-class _SaveInstanceMixin:
+class _SaveInstanceMixin(_ConsumerBase):
     """Shared body of ``update`` and ``patch``: they differ in partiality and hook only."""
 
     def _save_instance(
@@ -98,7 +107,8 @@ class _SaveInstanceMixin:
     ) -> tuple[Any, int]:
         # Positional-only, so that message keys named "partial" or "perform" stay in kwargs.
         with write_transaction(self, **kwargs):
-            instance = self.get_object(data=data, **kwargs)
+            # Any: the prefetch cache below is a Django internal that Model does not declare.
+            instance: Any = self.get_object(data=data, **kwargs)
             serializer = self.get_serializer(
                 instance=instance, data=data, partial=partial, action_kwargs=kwargs
             )
@@ -132,7 +142,7 @@ class PatchModelMixin(_SaveInstanceMixin):
         serializer.save()
 
 
-class DeleteModelMixin:
+class DeleteModelMixin(_ConsumerBase):
     """``delete``: remove the instance; replies 204 with ``data: null``."""
 
     @action()

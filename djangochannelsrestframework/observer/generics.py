@@ -11,8 +11,8 @@ from __future__ import annotations
 import inspect
 import logging
 import weakref
-from collections.abc import Callable, Hashable, Iterable
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import Any, cast
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import ImproperlyConfigured
@@ -196,6 +196,31 @@ def _check_subscription_request_id(request_id: Any) -> None:
         raise InvalidMessage("request_id must be a string or a number.")
 
 
+# The hooks of ``ObserverModelInstanceMixin.handle_instance_change``, registered by calls in
+# the class body rather than stacked decorators reusing the handler's name (which the type
+# checker reads as redefinitions). They receive the observer, not the consumer.
+
+
+def _instance_change_groups(
+    observer: Any, instance: Any = None, *args: Any, **kwargs: Any
+) -> Iterator[str]:
+    # One group per instance of this model.
+    yield f"{observer.message_type}-model-{observer.model_label}-pk-{instance.pk}"
+
+
+def _instance_change_body(observer: Any, instance: Model, action: Action, **kwargs: Any) -> Any:
+    body: dict[str, Any] = {"pk": instance.pk}
+    consumer_class = getattr(observer, "consumer_class", None)
+    if action is Action.DELETE or consumer_class is None:
+        return body
+    if consumer_class.serializes_observed_once():
+        try:
+            body[SHARED_DATA_KEY] = consumer_class.serialize_observed_instance(instance)
+        except Exception:
+            logger.debug("Shared serialization failed; subscribers will read", exc_info=True)
+    return body
+
+
 class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
     """``retrieve``, ``subscribe_instance`` and ``unsubscribe_instance`` actions.
 
@@ -299,31 +324,15 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
     async def handle_instance_change(
         self, message: dict[str, Any], observer: Any = None, **kwargs: Any
     ) -> None:
-        await self.handle_observed_action(
-            action=kwargs.get("action"), group=kwargs.get("group"), **message
-        )
+        # Model observers always send the action.
+        action = cast(str, kwargs.get("action"))
+        await self.handle_observed_action(action=action, group=kwargs.get("group"), **message)
 
-    @handle_instance_change.groups
-    def handle_instance_change(self: Any, instance: Any = None, *args: Any, **kwargs: Any) -> Any:
-        # ``self`` is the observer; one group per instance of this model.
-        yield f"{self.message_type}-model-{self.model_label}-pk-{instance.pk}"
-
-    # The group above is a function of the primary key alone: saves need not read the
-    # stored row to find the instance's previous groups.
+    handle_instance_change.groups(_instance_change_groups)
+    # That group is a function of the primary key alone: saves need not read the stored
+    # row to find the instance's previous groups.
     handle_instance_change.groups_depend_only_on_pk = True
-
-    @handle_instance_change.serializer
-    def handle_instance_change(self: Any, instance: Model, action: Action, **kwargs: Any) -> Any:
-        body: dict[str, Any] = {"pk": instance.pk}
-        consumer_class = getattr(self, "consumer_class", None)
-        if action is Action.DELETE or consumer_class is None:
-            return body
-        if consumer_class.serializes_observed_once():
-            try:
-                body[SHARED_DATA_KEY] = consumer_class.serialize_observed_instance(instance)
-            except Exception:
-                logger.debug("Shared serialization failed; subscribers will read", exc_info=True)
-        return body
+    handle_instance_change.serializer(_instance_change_body)
 
     async def handle_observed_action(
         self, action: str, group: str | None = None, **kwargs: Any

@@ -14,7 +14,7 @@ import warnings
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import uuid4
 
 from channels.layers import DEFAULT_CHANNEL_LAYER
@@ -34,6 +34,9 @@ from djangochannelsrestframework.observer.base_observer import BaseObserver
 from djangochannelsrestframework.observer.sending import jsonable
 from djangochannelsrestframework.observer.transactions import ObservedEvent, schedule
 from djangochannelsrestframework.serializer_cache import prime_fields
+
+if TYPE_CHECKING:
+    from djangochannelsrestframework.observer.generics import _GenericModelObserver
 
 
 class Action(Enum):
@@ -87,6 +90,10 @@ class ModelObserver(BaseObserver):
     #: Set when the group hooks read only the primary key: groups then never change, so
     #: no stored row has to be read before a save to know the old groups.
     groups_depend_only_on_pk = False
+    # Only on the observers that ``_GenericModelObserver.bind_to_model`` creates for a
+    # consumer class (read with ``getattr``, so undeclared at run time).
+    consumer_class: type | None
+    generic_observer: _GenericModelObserver
 
     def __init__(
         self,
@@ -107,8 +114,9 @@ class ModelObserver(BaseObserver):
         self.model_cls = model_cls
 
     @property
-    def model_cls(self) -> type[Model] | None:
-        return self._model_cls
+    def model_cls(self) -> type[Model]:
+        # Set by ``__init__``: ``None`` only until its first assignment.
+        return cast("type[Model]", self._model_cls)
 
     @model_cls.setter
     def model_cls(self, model_cls: type[Model]) -> None:
