@@ -22,7 +22,7 @@ from django.http import HttpRequest, QueryDict
 from rest_framework.request import Request
 
 from djangochannelsrestframework.exceptions import InvalidMessage
-from djangochannelsrestframework.scope_utils import request_from_scope
+from djangochannelsrestframework.scope_utils import _set_query_params, request_from_scope
 
 __all__ = ["QUERY_KEY", "MessageRequest", "query_params", "request_for_message", "filter_queryset"]
 
@@ -89,7 +89,7 @@ def request_for_message(scope: dict[str, Any], params: QueryDict) -> Request:
     http_request = request_from_scope(scope)
     http_request.__class__ = MessageRequest
     http_request.method = "GET"
-    http_request.GET = params
+    _set_query_params(http_request, params)
     http_request.META["QUERY_STRING"] = params.urlencode()
     request = Request(http_request, authenticators=())
     request.user = http_request.user

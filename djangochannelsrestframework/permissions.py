@@ -186,6 +186,12 @@ class NOT:
 class BasePermissionMetaclass(OperationHolderMixin, type):
     """Lets permission *classes* be combined: ``IsAuthenticated & IsOwner``."""
 
+    if TYPE_CHECKING:
+        # On classes ``|`` would build a ``types.UnionType``; here it combines permissions.
+        # Typed loosely so that the type checker accepts replacing ``type``'s operators.
+        def __or__(self, other: Any) -> Any: ...
+        def __ror__(self, other: Any) -> Any: ...
+
 
 class BasePermission(metaclass=BasePermissionMetaclass):
     """Base class for consumer permissions; override the checks you need.
@@ -319,11 +325,15 @@ _DRF_OPERATORS = (drf_permissions.AND, drf_permissions.OR, drf_permissions.NOT)
 _HOLDERS = (OperandHolder, SingleOperandHolder)
 
 
+def _operands(operator: Any) -> list[Any]:
+    """The operands of an ``AND``, ``OR`` or ``NOT``, ours or DRF's (whose stubs omit them)."""
+    return [operator.op1] + ([operator.op2] if hasattr(operator, "op2") else [])
+
+
 def _contains_consumer_permission(permission: Any) -> bool:
     """True if a DRF operator tree (``DRFPerm | OurPerm``) holds one of our permissions."""
     if isinstance(permission, _DRF_OPERATORS):
-        operands = [permission.op1] + ([permission.op2] if hasattr(permission, "op2") else [])
-        return any(_contains_consumer_permission(op) for op in operands)
+        return any(_contains_consumer_permission(op) for op in _operands(permission))
     return not isinstance(permission, DRFBasePermission)
 
 
@@ -333,12 +343,12 @@ def _from_drf_operator(permission: Any) -> Any:
     ``DRFPerm & OurPerm`` is built by DRF's metaclass (it comes first), and DRF's ``AND``
     would call our async methods with DRF arguments; rebuilding it keeps both kinds working.
     """
-    operator = {drf_permissions.AND: AND, drf_permissions.OR: OR, drf_permissions.NOT: NOT}[
-        type(permission)
-    ]
-    if isinstance(permission, drf_permissions.NOT):
-        return operator(_ensure_base(permission.op1))
-    return operator(_ensure_base(permission.op1), _ensure_base(permission.op2))
+    operators: dict[type, type] = {
+        drf_permissions.AND: AND,
+        drf_permissions.OR: OR,
+        drf_permissions.NOT: NOT,
+    }
+    return operators[type(permission)](*[_ensure_base(op) for op in _operands(permission)])
 
 
 def _ensure_base(permission: Any) -> Any:
@@ -360,8 +370,7 @@ def _ensure_base(permission: Any) -> Any:
 def _drf_object_rules(permission: Any) -> bool:
     """Whether a DRF permission (or DRF operator tree) defines an object-level rule."""
     if isinstance(permission, _DRF_OPERATORS):
-        operands = [permission.op1] + ([permission.op2] if hasattr(permission, "op2") else [])
-        return any(_drf_object_rules(op) for op in operands)
+        return any(_drf_object_rules(op) for op in _operands(permission))
     method = getattr(type(permission), "has_object_permission", None)
     return method is not None and method is not DRFBasePermission.has_object_permission
 
@@ -374,8 +383,7 @@ def has_object_rules(permission: Any) -> bool:
     """
     permission = _ensure_base(permission)
     if isinstance(permission, AND | OR | NOT):
-        operands = [permission.op1] + ([permission.op2] if hasattr(permission, "op2") else [])
-        return any(has_object_rules(op) for op in operands)
+        return any(has_object_rules(op) for op in _operands(permission))
     if isinstance(permission, WrappedDRFPermission):
         return _drf_object_rules(permission.permission)
     method = getattr(type(permission), "has_object_permission", None)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, QueryDict
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 
 def ensure_async(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -16,6 +19,15 @@ def ensure_async(method: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.iscoroutinefunction(method):
         return method
     return database_sync_to_async(method)
+
+
+def _set_query_params(request: HttpRequest, params: QueryDict) -> None:
+    """Make ``params`` the request's ``GET``.
+
+    Django types ``GET`` as the immutable ``QueryDict`` a parsed request has; a bare
+    ``HttpRequest()`` starts with a mutable one, and so may the requests built here.
+    """
+    request.GET = cast("_ImmutableQueryDict", params)
 
 
 def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
@@ -28,7 +40,8 @@ def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
     """
     request = HttpRequest()
     request.path = request.path_info = scope.get("path") or ""
-    request.session = scope.get("session")
+    # ``None`` without a session middleware, which Django's type does not allow for.
+    request.session = cast(Any, scope.get("session"))
     request.user = scope.get("user") or AnonymousUser()
 
     meta = request.META
@@ -48,7 +61,7 @@ def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
     if isinstance(query_string, bytes):
         query_string = query_string.decode("latin-1")
     meta["QUERY_STRING"] = query_string
-    request.GET = QueryDict(query_string, mutable=True)
+    _set_query_params(request, QueryDict(query_string, mutable=True))
 
     # Without a Host header Django builds absolute URLs from these (test communicators
     # send neither a Host header nor a server address).
@@ -56,7 +69,8 @@ def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
     meta["SERVER_NAME"], meta["SERVER_PORT"] = str(server[0]), str(server[1] or "")
     if scope.get("scheme") in ("wss", "https"):
         # A secure socket means a secure page: links built from this request use https.
-        request._get_scheme = lambda: "https"
+        # A private hook of ``HttpRequest`` that Django's type does not declare.
+        cast(Any, request)._get_scheme = lambda: "https"
     client = scope.get("client")
     if client:
         meta["REMOTE_ADDR"] = client[0]
@@ -91,9 +105,10 @@ class ConsumerAsView:
         default = getattr(self.consumer, "throttle_scope", None)
         return self.consumer.get_action_option(self.action, "throttle_scope", default)
 
-    @property
-    def __class__(self) -> type:
-        return type(self.consumer)
+    # Read-only, so that ``isinstance(view, ConsumerClass)`` holds. Assigned rather than
+    # decorated: ``object.__class__`` is writable, and a property without a setter may not
+    # override it in the type checker's eyes.
+    __class__ = property(lambda self: type(self.consumer))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.consumer, name)

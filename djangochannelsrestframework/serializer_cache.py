@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import copy
 import weakref
-from typing import Any
+from typing import Any, cast
 
 from django.core.signals import setting_changed
 from rest_framework.serializers import (
     BaseSerializer,
-    BindingDict,
     HyperlinkedModelSerializer,
     ListSerializer,
     ModelSerializer,
 )
 from rest_framework.settings import api_settings as drf_settings
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from djangochannelsrestframework.settings import api_settings
 
@@ -95,7 +95,8 @@ def prime_fields(serializer: Any) -> Any:
     if template is None:
         return serializer
     if target.url_field_name is None:
-        target.url_field_name = drf_settings.URL_FIELD_NAME
+        # Set on the instance as DRF's ``get_fields`` does (its stubs say class variable).
+        cast(Any, target).url_field_name = drf_settings.URL_FIELD_NAME
     fields = BindingDict(target)
     for name, field in template.items():
         fields[name] = _copy_field(field)

@@ -12,7 +12,7 @@ import inspect
 import io
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from djangochannelsrestframework import encoders
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.exceptions import InvalidMessage
-from djangochannelsrestframework.scope_utils import request_from_scope
+from djangochannelsrestframework.scope_utils import _set_query_params, request_from_scope
 
 __all__ = ["DjangoViewAsConsumer", "view_as_consumer", "DEFAULT_MAPPED_ACTIONS"]
 
@@ -112,20 +112,22 @@ class DjangoViewAsConsumer(AsyncAPIConsumer):
         request = request_from_scope(self.scope)
         request.method = self.actions[action]
         query = _object_key(kwargs, "query")
-        request.GET = QueryDict(mutable=True)
+        params = QueryDict(mutable=True)
         for key, value in query.items():
             if isinstance(value, list):
-                request.GET.setlist(key, value)
+                params.setlist(key, value)
             else:
-                request.GET[key] = value
+                params[key] = value
+        _set_query_params(request, params)
         if "data" in kwargs:
             body = encoders.dumps(kwargs["data"]).encode("utf-8")
             request._body = body
             request._stream = io.BytesIO(body)
-            request._read_started = False
+            # ``cast``: private flags of Django's request that its type does not declare.
+            cast(Any, request)._read_started = False
             request.META["CONTENT_TYPE"] = "application/json"
             request.META["CONTENT_LENGTH"] = str(len(body))
-        request._dont_enforce_csrf_checks = True
+        cast(Any, request)._dont_enforce_csrf_checks = True
         return request
 
     def response_data(self, response: Any) -> Any:

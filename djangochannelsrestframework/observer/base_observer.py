@@ -4,7 +4,7 @@ and the subscription bookkeeping kept on each consumer."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from djangochannelsrestframework.observer.sending import jsonable
@@ -57,9 +57,10 @@ class BaseObserver:
         group = message.get("group")
         request_ids: Iterable[Any] = ()
         if consumer is not None:
-            request_ids = consumer._observer_group_to_request_id.get(
+            by_group: Mapping[Any, set[Any]] = consumer._observer_group_to_request_id.get(
                 self._stable_observer_id, {}
-            ).get(group, ())
+            )
+            request_ids = by_group.get(group, ())
         return await self.func(
             consumer,
             body,
@@ -133,7 +134,9 @@ class BaseObserver:
         self, consumer: AsyncAPIConsumer, *args: Any, request_id: Any = None, **kwargs: Any
     ) -> list[str]:
         """Join the groups for these arguments; ``request_id`` is passed back to the handler."""
-        groups = list(self.group_names_for_consumer(*args, consumer=consumer, **kwargs))
+        # ``consumer`` by keyword, as 1.3 passes it: an override may take it by keyword only.
+        group_names: Callable[..., Iterable[str]] = self.group_names_for_consumer
+        groups = list(group_names(*args, consumer=consumer, **kwargs))
         request_ids = consumer._observer_group_to_request_id[self._stable_observer_id]
         for group in groups:
             # An entry even without a request id, so that unsubscribe finds the group.
@@ -150,8 +153,11 @@ class BaseObserver:
 
         The consumer leaves a group once no request id of this observer needs it.
         """
-        groups = list(self.group_names_for_consumer(*args, consumer=consumer, **kwargs))
-        request_ids = consumer._observer_group_to_request_id.get(self._stable_observer_id, {})
+        group_names: Callable[..., Iterable[str]] = self.group_names_for_consumer
+        groups = list(group_names(*args, consumer=consumer, **kwargs))
+        request_ids: dict[str, set[Any]] = consumer._observer_group_to_request_id.get(
+            self._stable_observer_id, {}
+        )
         for group in groups:
             entry = request_ids.get(group)
             if entry is not None and request_id is not None:

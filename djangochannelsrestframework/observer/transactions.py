@@ -88,6 +88,8 @@ def schedule(event: ObservedEvent, using: str) -> None:
         return
     batch = _batch_for(connection)
     connection.on_commit(functools.partial(batch.add, event))
-    # Keep the flush after every event callback registered so far.
-    connection.run_on_commit.remove(batch.entry)
-    connection.run_on_commit.append(batch.entry)
+    # Keep the flush after every event callback registered so far. ``list[Any]``: Django's
+    # stubs still describe 2-tuples, but entries are ``(savepoint ids, callback, robust)``.
+    callbacks: list[Any] = connection.run_on_commit
+    callbacks.remove(batch.entry)
+    callbacks.append(batch.entry)
