@@ -108,8 +108,10 @@ def _copy_field(field: Any) -> Any:
     """A fresh, unbound copy of a template field.
 
     A plain field holds no per-instance state before it is bound, so a shallow copy will
-    do (binding sets the name, parent and source on the copy); fields holding other
-    fields (nested serializers, list and many-related fields) are deep-copied as DRF does.
+    do (binding sets the name, parent and source on the copy), with its own copies of the
+    containers users are known to change per serializer (``error_messages``, ``style``,
+    the ``validators`` list). Fields holding other fields (nested serializers, list and
+    many-related fields) are deep-copied, as DRF does.
     """
     if (
         isinstance(field, BaseSerializer)
@@ -117,4 +119,13 @@ def _copy_field(field: Any) -> Any:
         or hasattr(field, "child_relation")
     ):
         return copy.deepcopy(field)
-    return copy.copy(field)
+    clone = copy.copy(field)
+    state = vars(clone)
+    for name in _PER_INSTANCE_CONTAINERS:
+        if name in state:
+            state[name] = copy.copy(state[name])
+    return clone
+
+
+#: Mutable attributes of a DRF field that each serializer must own.
+_PER_INSTANCE_CONTAINERS = ("error_messages", "style", "_validators", "validators")

@@ -102,3 +102,17 @@ def test_the_setting_turns_the_cache_off():
     with override_settings(DJANGO_CHANNELS_REST_API={"CACHE_SERIALIZER_FIELDS": False}):
         serializer = prime_fields(NoteSerializer())
         assert "fields" not in vars(serializer)
+
+
+def test_changing_one_serializers_field_does_not_change_the_next():
+    """Error messages, style and validators belong to each serializer, as in DRF."""
+    first = prime_fields(UserSerializer())
+    first.fields["username"].error_messages["required"] = "changed"
+    first.fields["username"].style["placeholder"] = "x"
+    first.fields["username"].validators.append(lambda value: None)
+    second = prime_fields(UserSerializer())
+    assert second.fields["username"].error_messages["required"] != "changed"
+    assert "placeholder" not in second.fields["username"].style
+    assert len(second.fields["username"].validators) == len(
+        UserSerializer().fields["username"].validators
+    )
