@@ -97,7 +97,7 @@ class TokenAuthMiddleware(BaseMiddleware):
         ``Authorization`` header counts only if its scheme is one of those keywords, so
         that, say, a proxy's Basic credentials do not refuse every handshake.
         """
-        keywords = [getattr(a, "keyword", "Token") for a in authenticators] or ["Token"]
+        keywords = [_scheme_of(a) for a in authenticators] or ["Token"]
         token = self.get_subprotocol_token(scope)
         if token is None:
             for name, value in scope.get("headers", ()):
@@ -183,3 +183,19 @@ def TokenAuthMiddlewareStack(inner: Any) -> Any:  # noqa: N802 - named like Chan
     """Session and token authentication: Channels' ``AuthMiddlewareStack`` around
     ``TokenAuthMiddleware``, so a token (when sent) takes precedence over the session."""
     return AuthMiddlewareStack(TokenAuthMiddleware(inner))
+
+
+def _scheme_of(authenticator: Any) -> str:
+    """The ``Authorization`` scheme a DRF authentication class reads.
+
+    ``TokenAuthentication`` names it ``keyword``; others (simplejwt's ``Bearer``, Basic)
+    announce it in ``authenticate_header()``, as in a 401's ``WWW-Authenticate``.
+    """
+    keyword = getattr(authenticator, "keyword", None)
+    if keyword:
+        return str(keyword)
+    try:
+        header = authenticator.authenticate_header(None)
+    except Exception:
+        header = None
+    return header.split()[0] if header else "Token"

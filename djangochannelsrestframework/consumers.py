@@ -53,6 +53,9 @@ from djangochannelsrestframework.throttling import throttle_wait
 
 logger = logging.getLogger("djangochannelsrestframework.consumers")
 
+#: How many lists of permission classes a connection keeps instances of.
+_PERMISSION_CACHE_SIZE = 16
+
 #: When this process next closes stale database connections from ``dispatch``.
 _connection_cleanup = {"due": 0.0}
 
@@ -265,6 +268,9 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         )
         cached = self._permissions_cache.get(id(permission_classes))
         if cached is None or cached[0] is not permission_classes:
+            if len(self._permissions_cache) >= _PERMISSION_CACHE_SIZE:
+                # A ``permission_classes`` property may build a new list each time.
+                self._permissions_cache.clear()
             cached = (permission_classes, [_ensure_base(p) for p in permission_classes])
             self._permissions_cache[id(permission_classes)] = cached
         return cached[1]

@@ -61,10 +61,11 @@ class DjangoViewAsConsumer(AsyncAPIConsumer):
         return None
 
     async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
-        """Check permissions, call the view for ``action`` and reply with its response."""
+        """Check permissions and throttles, call the view for ``action`` and reply."""
         try:
             self.check_reserved_keys(kwargs)
             await self.check_permissions(action, **kwargs)
+            await self.check_throttles(action, **kwargs)
             if action not in self.actions:
                 raise MethodNotAllowed(method=action)
             data, status = await self.call_view(action=action, **kwargs)

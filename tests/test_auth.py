@@ -312,3 +312,32 @@ async def test_http_requests_pass_through_untouched():
 
     await TokenAuthMiddleware(app)({"type": "http", "query_string": b"token=x"}, None, None)
     assert seen == [{"type": "http", "query_string": b"token=x"}]
+
+
+class HeaderBearerAuthentication(TokenAuthentication):
+    """A class that, like simplejwt's, names its scheme only in ``authenticate_header``."""
+
+    keyword = None
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+    def authenticate_credentials(self, key):
+        return super().authenticate_credentials(key)
+
+    def authenticate(self, request):
+        auth = request.META.get("HTTP_AUTHORIZATION", "").split()
+        if len(auth) != 2 or auth[0] != "Bearer":
+            return None
+        return self.authenticate_credentials(auth[1])
+
+
+async def test_a_scheme_announced_by_authenticate_header_is_used(alice_token):
+    """Classes without ``keyword`` (simplejwt) get their scheme from ``authenticate_header``:
+    a ``Bearer`` header and a query-string token both authenticate."""
+    app = TokenAuthMiddleware(WhoAmI.as_asgi(), authentication_classes=[HeaderBearerAuthentication])
+    header = (b"authorization", f"Bearer {alice_token}".encode())
+    answer, _ = await whoami(app, headers=[header])
+    assert answer["data"]["username"] == "alice"
+    answer, _ = await whoami(app, path=f"/ws/?token={alice_token}")
+    assert answer["data"]["username"] == "alice"

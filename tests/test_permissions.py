@@ -641,3 +641,22 @@ async def test_django_model_permissions_work_through_the_view_queryset():
         )
         assert (await client.receive_json_from())["response_status"] == expected
         await client.disconnect()
+
+
+class FreshListConsumer(AsyncAPIConsumer):
+    """``permission_classes`` as a property that builds a new list every time."""
+
+    @property
+    def permission_classes(self):
+        return [Allow]
+
+    @action()
+    async def ping(self, **kwargs):
+        return len(self._permissions_cache), 200
+
+
+async def test_permission_instances_are_kept_for_a_bounded_number_of_lists():
+    """A property returning new lists does not grow the per-connection cache without end."""
+    async with connected(FreshListConsumer) as client:
+        sizes = [(await client.request(action="ping"))["data"] for _ in range(40)]
+    assert max(sizes) <= 16

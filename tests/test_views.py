@@ -13,6 +13,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from djangochannelsrestframework.consumers import DjangoViewAsConsumer, view_as_consumer
@@ -301,4 +302,27 @@ async def test_a_view_error_does_not_close_the_connection():
     client = await connect(view_as_consumer(broken))
     assert (await ask(client, action="list"))["response_status"] == 500
     assert (await ask(client, action="list"))["response_status"] == 500
+    await client.disconnect()
+
+
+class RefuseAll(BaseThrottle):
+    def allow_request(self, request, view):
+        return False
+
+    def wait(self):
+        return 7
+
+
+class ThrottledViewConsumer(DjangoViewAsConsumer):
+    view = staticmethod(ListView.as_view())
+    actions = {"retrieve": "GET"}
+    throttle_classes = [RefuseAll]
+
+
+async def test_throttles_apply_to_wrapped_views():
+    """The consumer's ``throttle_classes`` are checked before the view is called."""
+    client = await connect(ThrottledViewConsumer())
+    reply = await ask(client, action="retrieve")
+    assert reply["response_status"] == 429
+    assert "7 seconds" in reply["errors"][0]
     await client.disconnect()
