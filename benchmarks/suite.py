@@ -35,7 +35,7 @@ from project.tmp import bench_tmpdir
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 IMPLS = ("ours", "1.3", "floor")
-WORKLOADS = ("inproc", "server", "fanout", "memory", "idle")
+WORKLOADS = ("inproc", "server", "fanout", "fanout-model", "memory", "idle")
 
 
 class Metric:
@@ -293,7 +293,14 @@ def wl_server(impl: str, python: str, kind: str, run: int, cfg: argparse.Namespa
                 )
 
 
-def wl_fanout(impl: str, python: str, kind: str, run: int, cfg: argparse.Namespace) -> None:
+def wl_fanout(
+    impl: str,
+    python: str,
+    kind: str,
+    run: int,
+    cfg: argparse.Namespace,
+    observer: str = "instance",
+) -> None:
     out = worker(
         python,
         "fanout",
@@ -302,8 +309,14 @@ def wl_fanout(impl: str, python: str, kind: str, run: int, cfg: argparse.Namespa
         ",".join(map(str, cfg.sizes)),
         "--changes",
         str(cfg.changes),
+        "--observer",
+        observer,
     )
-    section = "Observer fan-out: subscribe_instance on one User, then save() it"
+    if observer == "model":
+        section = "Observer fan-out: @model_observer(User, serializer_class=...), then save()"
+    else:
+        section = "Observer fan-out: subscribe_instance on one User, then save() it"
+    prefix = "fanout" if observer == "instance" else f"fanout-{observer}"
     if "skipped" in out:
         note(f"fan-out skipped for {impl}: {out['skipped']}")
     if out.get("errors"):
@@ -311,33 +324,37 @@ def wl_fanout(impl: str, python: str, kind: str, run: int, cfg: argparse.Namespa
     for size in cfg.sizes:
         figures = out.get("sizes", {}).get(str(size), {})
         record(
-            f"fanout.{size}.last",
+            f"{prefix}.{size}.last",
             Metric(section, f"{size} subscribers: save() to last delivery", "ms", False, "{:.1f}"),
             impl,
             run,
             figures.get("last_delivery_ms"),
         )
         record(
-            f"fanout.{size}.save",
+            f"{prefix}.{size}.save",
             Metric(section, f"{size} subscribers: save() call returns", "ms", False, "{:.2f}"),
             impl,
             run,
             figures.get("save_ms"),
         )
         record(
-            f"fanout.{size}.cpu",
+            f"{prefix}.{size}.cpu",
             Metric(section, f"{size} subscribers: process CPU per change", "ms", False, "{:.1f}"),
             impl,
             run,
             figures.get("cpu_ms"),
         )
         record(
-            f"fanout.{size}.queries",
+            f"{prefix}.{size}.queries",
             Metric(section, f"{size} subscribers: DB queries per change", "queries", False),
             impl,
             run,
             figures.get("queries"),
         )
+
+
+def wl_fanout_model(impl: str, python: str, kind: str, run: int, cfg: argparse.Namespace) -> None:
+    wl_fanout(impl, python, kind, run, cfg, observer="model")
 
 
 def wl_memory(impl: str, python: str, kind: str, run: int, cfg: argparse.Namespace) -> None:
@@ -458,6 +475,7 @@ RUNNERS = {
     "inproc": wl_inproc,
     "server": wl_server,
     "fanout": wl_fanout,
+    "fanout-model": wl_fanout_model,
     "memory": wl_memory,
     "idle": wl_idle,
 }

@@ -214,10 +214,13 @@ async def fanout(args: argparse.Namespace) -> dict[str, Any]:
         app = FloorObserverConsumer.as_asgi()
     else:
         try:
-            from project.observed import ObservedUserConsumer
+            if args.observer == "model":
+                from project.model_observed import ModelObservedUserConsumer as consumer
+            else:
+                from project.observed import ObservedUserConsumer as consumer
         except ImportError as exc:
             return {"skipped": f"observer package not importable: {exc}"}
-        app = ObservedUserConsumer.as_asgi()
+        app = consumer.as_asgi()
 
     counter = QueryCounter()
     await database_sync_to_async(counter.install)()
@@ -304,6 +307,7 @@ def main() -> None:
         "--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[10, 100, 1000]
     )
     parser.add_argument("--changes", type=int, default=3)
+    parser.add_argument("--observer", choices=["instance", "model"], default="instance")
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args()
 
