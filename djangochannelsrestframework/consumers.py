@@ -42,7 +42,11 @@ from djangochannelsrestframework.permissions import (
     WrappedDRFPermission,
     _ensure_base,
 )
-from djangochannelsrestframework.protocol import RESERVED_MESSAGE_KEYS, envelope
+from djangochannelsrestframework.protocol import (
+    RESERVED_MESSAGE_KEYS,
+    WS_4429_TOO_MANY_PENDING,
+    envelope,
+)
 from djangochannelsrestframework.scope_utils import (
     ConsumerAsView,
     ensure_async,
@@ -52,6 +56,20 @@ from djangochannelsrestframework.settings import SettingDefault, api_settings
 from djangochannelsrestframework.throttling import throttle_wait
 
 logger = logging.getLogger("djangochannelsrestframework.consumers")
+
+
+async def _within(awaitable: Coroutine[Any, Any, Any], seconds: float) -> Any:
+    """Await ``awaitable``, raising ``asyncio.TimeoutError`` after ``seconds``.
+
+    ``asyncio.timeout`` (3.11+) adds no task per call, unlike ``wait_for`` on 3.10/3.11;
+    sends are on the hot path.
+    """
+    timeout = getattr(asyncio, "timeout", None)
+    if timeout is None:
+        return await asyncio.wait_for(awaitable, seconds)
+    async with timeout(seconds):
+        return await awaitable
+
 
 #: How many lists of permission classes a connection keeps instances of.
 _PERMISSION_CACHE_SIZE = 16
@@ -172,6 +190,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         self._init_arguments = (args, kwargs)
         self._serving = False
         self._permissions_cache: dict[int, tuple[Any, list[Any]]] = {}
+        self._closing_unread = False
         self._scope_request: tuple[Any, Any, Any] | None = None
         self.groups = set(self.groups or ())
         self.detached_tasks: defaultdict[str, list[asyncio.Task[Any]]] = defaultdict(list)
@@ -431,6 +450,52 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 await self.reply(action=action, request_id=request_id, data=data, status=status)
         except Exception as exc:
             await self.handle_exception(exc, action=action, request_id=request_id)
+
+    # Sending ---------------------------------------------------------------------------------
+
+    def get_send_timeout(self) -> float | None:
+        """Seconds a frame may wait for the client to read (``SEND_TIMEOUT``); ``None`` for
+        no limit. You may want to override this for clients on very slow links."""
+        return api_settings.SEND_TIMEOUT
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Send a frame; a client that leaves it unread for ``get_send_timeout()`` seconds
+        is disconnected with close code 4429.
+
+        A client that stops reading makes the server's sends wait (flow control); while
+        they wait, this connection takes nothing from its channel-layer queue, whose
+        capacity then drops new events. Closing tells the client it missed events, so
+        that it reconnects and reloads instead of silently showing stale data.
+        """
+        if self._closing_unread:
+            return  # the connection is being closed: nothing more reaches the client
+        timeout = self.get_send_timeout()
+        sending = super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        if timeout is None:
+            await sending
+            return
+        try:
+            await _within(sending, timeout)
+        except asyncio.TimeoutError:
+            self._closing_unread = True
+            logger.warning(
+                "Client did not read for %s s; closing with code %s",
+                timeout,
+                WS_4429_TOO_MANY_PENDING,
+            )
+            # The close frame goes out after what the client has not read yet; the server
+            # gives it its own close timeout, then drops the connection. Its disconnect
+            # message follows, and with it the usual clean-up.
+            await self.close(code=WS_4429_TOO_MANY_PENDING)
+
+    async def send_json(self, content: Any, close: bool = False) -> None:
+        """Encode ``content`` with ``encode_json`` and send it through ``send``.
+
+        (Channels' own ``send_json`` skips subclasses' ``send``, and so the send timeout.)
+        """
+        await self.send(text_data=await self.encode_json(content), close=close)
 
     # Errors and replies --------------------------------------------------------------------
 

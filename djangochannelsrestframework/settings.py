@@ -40,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     # Build a plain ModelSerializer's fields from model metadata once per class, not once
     # per message (see serializer_cache.py).
     "CACHE_SERIALIZER_FIELDS": True,
+    # Seconds a reply or event may wait for a client that does not read before the
+    # connection is closed with code 4429 (None: wait for ever, relying on the channel
+    # layer's capacity to drop what does not fit).
+    "SEND_TIMEOUT": 30.0,
     # DRF authentication classes run by ``auth.TokenAuthMiddleware`` during the handshake.
     "AUTHENTICATION_CLASSES": ("rest_framework.authentication.TokenAuthentication",),
     # DRF throttle classes checked before every action (``AsyncAPIConsumer.throttle_classes``).

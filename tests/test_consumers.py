@@ -761,3 +761,45 @@ async def test_a_zero_interval_closes_stale_connections_before_every_message(mon
             for _ in range(5):
                 await assert_still_usable(client)
     assert len(calls) >= 6
+
+
+# A client that stops reading ---------------------------------------------------------------
+
+
+def stalling_after(application, frames):
+    """An ASGI wrapper whose ``send`` never completes after ``frames`` text frames, as a
+    server's does for a client that stopped reading."""
+
+    async def wrapped(scope, receive, send):
+        sent = 0
+
+        async def stalled_send(message):
+            nonlocal sent
+            if message["type"] == "websocket.send":
+                sent += 1
+                if sent > frames:
+                    await asyncio.Event().wait()
+            await send(message)
+
+        return await application(scope, receive, stalled_send)
+
+    return wrapped
+
+
+class ImpatientEchoConsumer(EchoConsumer):
+    def get_send_timeout(self):
+        return 0.2
+
+
+async def test_a_client_that_does_not_read_is_closed_with_4429():
+    """A frame left unsent for ``get_send_timeout()`` seconds closes the socket with 4429,
+    and nothing more is sent to that client."""
+    communicator = APICommunicator(stalling_after(ImpatientEchoConsumer.as_asgi(), 1), "/ws/")
+    assert (await communicator.connect())[0]
+    await communicator.send_json_to({"action": "ping", "request_id": 1})
+    assert (await communicator.receive_json_from())["request_id"] == 1
+    await communicator.send_json_to({"action": "ping", "request_id": 2})
+    assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4429}
+    await communicator.send_json_to({"action": "ping", "request_id": 3})
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()

@@ -12,7 +12,8 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 from djangochannelsrestframework.consumers import AsyncAPIConsumer  # noqa: E402
 from djangochannelsrestframework.decorators import action  # noqa: E402
@@ -36,4 +37,28 @@ class NewsConsumer(AsyncAPIConsumer):
         await self.reply(action="news", data={"seq": event["seq"], "text": event["text"]})
 
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": NewsConsumer.as_asgi()})
+class ImpatientNewsConsumer(NewsConsumer):
+    """Closes (4429) a client that leaves a frame unread for 2 seconds."""
+
+    def get_send_timeout(self):
+        return 2.0
+
+
+class PatientNewsConsumer(NewsConsumer):
+    """Waits for ever: only the channel layer's capacity bounds what is queued."""
+
+    def get_send_timeout(self):
+        return None
+
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": URLRouter(
+            [
+                re_path(r"^impatient/$", ImpatientNewsConsumer.as_asgi()),
+                re_path(r"", PatientNewsConsumer.as_asgi()),
+            ]
+        ),
+    }
+)

@@ -1,5 +1,9 @@
 """A client that stops reading: the server neither stalls nor grows without bound.
 
+With the ``SEND_TIMEOUT`` setting (default 30 s) such a client is disconnected with close
+code 4429 once a frame has waited that long; with no timeout (``None``) the rules below
+apply for as long as it stays connected.
+
 When a client stops reading, the kernel buffers fill, uvicorn's ``send`` waits (flow
 control), and so does that connection's consumer: it stops taking messages from its
 channel-layer queue. The queue holds at most ``capacity`` messages (100 by default);
@@ -52,12 +56,13 @@ class StalledClient:
     server and back-pressure.
     """
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, path: str = "/ws/") -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         self.sock.settimeout(10)
         self.sock.connect((server.host, server.port))
-        self.protocol = ClientProtocol(parse_uri(server.ws_url()), max_size=None)
+        self.close_code: int | None = None
+        self.protocol = ClientProtocol(parse_uri(server.ws_url(path)), max_size=None)
         self.protocol.send_request(self.protocol.connect())
         self.flush()
         while self.protocol.handshake_exc is None and self.protocol.state.name == "CONNECTING":
@@ -86,6 +91,8 @@ class StalledClient:
             for event in self.protocol.events_received():
                 if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
                     messages.append(json.loads(event.data))
+                elif isinstance(event, Frame) and event.opcode is Opcode.CLOSE:
+                    self.close_code = int.from_bytes(event.data[:2], "big")
             self.flush()  # answers pings
 
     def close(self) -> None:
@@ -150,5 +157,30 @@ async def test_other_clients_are_served_while_one_is_stalled(server: Server):
             request(fast, {"action": "publish", "count": 0, "size": 0}), 2
         )
         assert reply["response_status"] == 200
+    slow.close()
+    await fast.close()
+
+
+async def test_a_client_that_leaves_frames_unread_is_closed_with_4429(server: Server):
+    """With a send timeout, a subscriber that stops reading is disconnected with close
+    code 4429 (it missed events and must reload), and the server goes on serving others."""
+    slow = StalledClient(server, "/impatient/")
+    fast = await connect(server.ws_url(), max_size=None)
+    assert (await watch(slow))["response_status"] == 201
+
+    # Batches the consumer can take from its queue, until the socket buffers are full and
+    # its sends wait; then more than its 2-second send timeout.
+    for batch in range(20):
+        start = batch * LAYER_CAPACITY
+        message = {"action": "publish", "count": LAYER_CAPACITY, "size": EVENT_SIZE}
+        await request(fast, {**message, "start": start})
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(3)
+
+    seqs = await drain(slow)
+    assert seqs == sorted(set(seqs)) and len(seqs) < 20 * LAYER_CAPACITY
+    assert slow.close_code == 4429, len(seqs)
+    # The server is still serving other clients.
+    assert (await request(fast, {"action": "watch", "request_id": 2}))["response_status"] == 201
     slow.close()
     await fast.close()
