@@ -1,7 +1,6 @@
 """Per-action options, object permissions and the serializer context, as in DRF views."""
 
 import pytest
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.test import override_settings
@@ -13,6 +12,7 @@ from djangochannelsrestframework import permissions
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import CreateModelMixin, RetrieveModelMixin
+from djangochannelsrestframework.testing import APICommunicator
 from tests.app.consumers import NoteConsumer
 from tests.app.models import Note
 
@@ -21,17 +21,13 @@ User = get_user_model()
 
 
 async def connect(consumer, user=None, headers=()):
-    communicator = WebsocketCommunicator(consumer, "/ws/", headers=list(headers))
-    if user is not None:
-        communicator.scope["user"] = user
-    connected, _ = await communicator.connect()
-    assert connected
+    communicator = APICommunicator(consumer, "/ws/", headers=list(headers), user=user)
+    assert (await communicator.connect())[0]
     return communicator
 
 
 async def ask(communicator, **message):
-    await communicator.send_json_to({"request_id": 1, **message})
-    return await communicator.receive_json_from()
+    return await communicator.request({"request_id": 1, **message})
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from djangochannelsrestframework import consumers
 from djangochannelsrestframework.consumers import APIConsumerMetaclass, AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.permissions import AllowAny, BasePermission
+from djangochannelsrestframework.protocol import envelope
 from djangochannelsrestframework.testing import APICommunicator, connected
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -118,13 +119,7 @@ async def assert_still_usable(client):
 
 
 def error(status, errors, action, request_id=1):
-    return {
-        "errors": errors,
-        "data": None,
-        "action": action,
-        "response_status": status,
-        "request_id": request_id,
-    }
+    return envelope(action, errors=errors, status=status, request_id=request_id)
 
 
 @pytest.fixture

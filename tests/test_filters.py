@@ -6,7 +6,6 @@ import sys
 import django_filters
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 from rest_framework.filters import BaseFilterBackend, SearchFilter
@@ -15,6 +14,7 @@ from djangochannelsrestframework.filters import query_params
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import ListModelMixin, RetrieveModelMixin
 from djangochannelsrestframework.pagination import WebsocketLimitOffsetPagination
+from djangochannelsrestframework.testing import APICommunicator
 from tests.app.consumers import BookSearchConsumer, BookStreamConsumer
 from tests.app.models import Author, Book, Note
 from tests.app.serializers import BookSerializer, NoteSerializer
@@ -42,17 +42,13 @@ async def shelf():
 
 
 async def connect(consumer, scope_user=None):
-    communicator = WebsocketCommunicator(consumer, "/ws/")
-    if scope_user is not None:
-        communicator.scope["user"] = scope_user
-    connected, _ = await communicator.connect()
-    assert connected
+    communicator = APICommunicator(consumer, "/ws/", user=scope_user)
+    assert (await communicator.connect())[0]
     return communicator
 
 
 async def ask(communicator, **message):
-    await communicator.send_json_to({"request_id": 1, **message})
-    return await communicator.receive_json_from()
+    return await communicator.request({"request_id": 1, **message})
 
 
 def titles(reply):

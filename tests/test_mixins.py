@@ -17,6 +17,7 @@ from djangochannelsrestframework.mixins import (
     RetrieveModelMixin,
     UpdateModelMixin,
 )
+from djangochannelsrestframework.protocol import envelope
 from djangochannelsrestframework.testing import connected
 from tests.app.consumers import NoteConsumer, UserConsumer
 from tests.app.models import Note, SlugItem
@@ -107,13 +108,7 @@ def ok(action, data, status=200, request_id=1):
 
 
 def error(status, errors, action, request_id=1):
-    return {
-        "errors": errors,
-        "data": None,
-        "action": action,
-        "response_status": status,
-        "request_id": request_id,
-    }
+    return envelope(action, errors=errors, status=status, request_id=request_id)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import asyncio
 
 import pytest
 from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import re_path
@@ -17,6 +16,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from djangochannelsrestframework.consumers import DjangoViewAsConsumer, view_as_consumer
+from djangochannelsrestframework.testing import APICommunicator
 from djangochannelsrestframework.views import DEFAULT_MAPPED_ACTIONS
 from tests.app.models import Note
 from tests.app.serializers import NoteSerializer
@@ -81,17 +81,13 @@ async def async_view(request, *args, **kwargs):
 
 
 async def connect(app, path="/", user=None):
-    communicator = WebsocketCommunicator(app, path)
-    if user is not None:
-        communicator.scope["user"] = user
-    connected, _ = await communicator.connect()
-    assert connected
+    communicator = APICommunicator(app, path, user=user)
+    assert (await communicator.connect())[0]
     return communicator
 
 
 async def ask(communicator, **message):
-    await communicator.send_json_to({"request_id": 1, **message})
-    return await communicator.receive_json_from()
+    return await communicator.request({"request_id": 1, **message})
 
 
 async def test_an_api_view_answers_retrieve():
