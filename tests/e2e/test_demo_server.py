@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import websockets
 
+from djangochannelsrestframework.protocol import envelope
 from tests.e2e.conftest import prepare_demo_database
 from tests.e2e.servers import Server, run_server
 
@@ -27,13 +28,7 @@ SEEDED = [
 
 def reply(action: Any, status: int, data: Any = None, errors: Any = (), request_id: Any = None):
     """The full envelope expected from the server."""
-    return {
-        "action": action,
-        "errors": list(errors),
-        "response_status": status,
-        "request_id": request_id,
-        "data": data,
-    }
+    return envelope(action, data=data, errors=list(errors), status=status, request_id=request_id)
 
 
 async def receive(ws) -> dict[str, Any]:
