@@ -7,6 +7,8 @@ lazy translation strings), so a payload that encodes for one client encodes for 
 from __future__ import annotations
 
 import json
+import math
+import re
 from importlib import import_module
 from types import ModuleType
 from typing import Any
@@ -49,11 +51,35 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _parse_finite_float(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):
+        raise ValueError(f"{literal} is out of range for a JSON number")
+    return value
+
+
+#: A run of 19 digits: the shortest integer literal that may not fit in 64 bits. orjson reads
+#: such integers as floats, so ``request_id: -9223372036854775809`` would come back rounded.
+_MAYBE_WIDE_INTEGER = re.compile(r"\d{19}")
+_MAYBE_WIDE_INTEGER_BYTES = re.compile(rb"\d{19}")
+
+
+def _may_hold_wide_integer(text: str | bytes) -> bool:
+    if isinstance(text, str):
+        return _MAYBE_WIDE_INTEGER.search(text) is not None
+    return _MAYBE_WIDE_INTEGER_BYTES.search(text) is not None
+
+
 def loads(text: str | bytes) -> Any:
-    """Decode JSON text; raises ``ValueError`` on invalid input (``NaN`` included, as orjson)."""
-    if orjson is not None:
+    """Decode JSON text; raises ``ValueError`` on invalid input.
+
+    Both paths give the same result: integers of any size stay exact (the standard library
+    decodes frames that may hold one beyond 64 bits, so an echoed ``request_id`` is the one
+    sent), and ``NaN``, ``Infinity`` and numbers too large for a float are refused.
+    """
+    if orjson is not None and not _may_hold_wide_integer(text):
         return orjson.loads(text)
-    return json.loads(text, parse_constant=_reject_constant)
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_parse_finite_float)
 
 
 def using_orjson() -> bool:

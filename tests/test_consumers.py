@@ -275,7 +275,7 @@ async def test_reply_envelope_has_exactly_five_keys_in_13_order(client):
     assert list(json.loads(text)) == ["errors", "data", "action", "response_status", "request_id"]
 
 
-@pytest.mark.parametrize("request_id", [7, "abc", None])
+@pytest.mark.parametrize("request_id", [7, "abc", None, 2.5, -(2**63) - 1, 2**64, 10**30])
 async def test_request_id_is_echoed_as_sent(client, request_id):
     """The reply carries the request's ``request_id`` whatever its JSON type."""
     reply = await client.request({"action": "ping", "request_id": request_id})

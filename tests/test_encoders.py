@@ -89,14 +89,51 @@ def test_loads_decodes_json_text_and_bytes():
     assert encoders.loads(b'{"a": 1}') == {"a": 1}
 
 
-@pytest.mark.parametrize("text", ["{not json", "", "[1,", "NaN", '{"a": Infinity}'])
+INVALID_JSON = [
+    "{not json",
+    "",
+    "[1,",
+    "NaN",
+    '{"a": Infinity}',
+    "1e400",
+    '{"a": -1e999}',
+    "[1e400, 12345678901234567890]",
+]
+WIDE_INTEGERS = [2**63, -(2**63) - 1, 2**64, 10**30, -(10**40)]
+
+
+@pytest.mark.parametrize("number", WIDE_INTEGERS)
+def test_loads_keeps_integers_beyond_64_bits_exact(number):
+    """An integer too wide for orjson is decoded exactly, not rounded to a float."""
+    decoded = encoders.loads(f'{{"request_id": {number}, "pk": 1}}')
+    assert decoded == {"request_id": number, "pk": 1}
+    assert type(decoded["request_id"]) is int
+    assert encoders.loads(str(number).encode()) == number
+
+
+@pytest.mark.parametrize("number", WIDE_INTEGERS)
+@pytest.mark.usefixtures("without_orjson")
+def test_loads_keeps_integers_beyond_64_bits_exact_without_orjson(number):
+    """The standard-library path keeps them exact too."""
+    assert encoders.loads(f"[{number}]") == [number]
+
+
+def test_long_digit_runs_in_strings_decode_the_same():
+    """A string of digits takes the exact path too, and decodes as a string."""
+    assert encoders.loads('{"phone": "00441234567890123456789", "n": 1.5}') == {
+        "phone": "00441234567890123456789",
+        "n": 1.5,
+    }
+
+
+@pytest.mark.parametrize("text", INVALID_JSON)
 def test_loads_raises_value_error_on_invalid_json(text):
     """Invalid JSON raises ``ValueError`` with orjson."""
     with pytest.raises(ValueError):
         encoders.loads(text)
 
 
-@pytest.mark.parametrize("text", ["{not json", "", "[1,", "NaN", '{"a": Infinity}'])
+@pytest.mark.parametrize("text", INVALID_JSON)
 @pytest.mark.usefixtures("without_orjson")
 def test_loads_raises_value_error_without_orjson(text):
     """Invalid JSON raises ``ValueError`` without orjson too."""
