@@ -5,6 +5,15 @@ import uuid
 
 import pytest
 from channels.layers import channel_layers
+from hypothesis import settings as hypothesis_settings
+
+# Property-based tests (tests/test_fuzz.py) are reproducible by default: the same examples
+# on every run, so a CI result does not depend on luck. ``HYPOTHESIS_PROFILE=explore`` draws
+# new examples each run (with ``DCRF_FUZZ_SCALE=10`` for ten times as many) to hunt for
+# inputs nobody has tried yet; a failure prints the example to turn into a test.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

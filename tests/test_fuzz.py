@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections import Counter
 from typing import Any
 
@@ -48,6 +49,13 @@ FUZZ_SETTINGS = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+#: ``DCRF_FUZZ_SCALE=10`` runs ten times the examples (see ``HYPOTHESIS_PROFILE`` in conftest).
+FUZZ_SCALE = float(os.environ.get("DCRF_FUZZ_SCALE", "1"))
+
+
+def examples(count: int) -> int:
+    """The number of examples for a test that runs ``count`` at the default scale."""
+    return max(1, round(count * FUZZ_SCALE))
 
 
 class ThreePerPage(WebsocketLimitOffsetPagination):
@@ -260,28 +268,28 @@ JSONISH_TEXT = st.text(
 )
 
 
-@settings(FUZZ_SETTINGS, max_examples=150)
+@settings(FUZZ_SETTINGS, max_examples=examples(150))
 @given(frames=st.lists(st.text(max_size=200) | JSONISH_TEXT, min_size=10, max_size=30))
 def test_any_text_frame_gets_one_reply(notes, frames):
     """Arbitrary text, JSON-looking or not, is answered once and never with a 500."""
     async_to_sync(exchange)([text_frame(text) for text in frames], "text")
 
 
-@settings(FUZZ_SETTINGS, max_examples=60)
+@settings(FUZZ_SETTINGS, max_examples=examples(60))
 @given(frames=st.lists(st.binary(max_size=200), min_size=5, max_size=20))
 def test_any_binary_frame_gets_one_reply(notes, frames):
     """Binary frames are answered with a 400 each."""
     async_to_sync(exchange)([{"bytes": data} for data in frames], "binary")
 
 
-@settings(FUZZ_SETTINGS, max_examples=150)
+@settings(FUZZ_SETTINGS, max_examples=examples(150))
 @given(frames=st.lists(JSON_VALUES, min_size=10, max_size=30))
 def test_any_json_value_gets_one_reply(notes, frames):
     """Any JSON document (objects with any keys included) is answered once."""
     async_to_sync(exchange)([json_frame(value) for value in frames], "json")
 
 
-@settings(FUZZ_SETTINGS, max_examples=300)
+@settings(FUZZ_SETTINGS, max_examples=examples(300))
 @given(frames=st.lists(requests() | plausible_requests(), min_size=20, max_size=40))
 def test_requests_with_wrong_types_get_one_reply_and_keep_the_table_consistent(notes, frames):
     """Real action names with the usual keys holding any JSON: one reply each, no 500,
@@ -289,7 +297,7 @@ def test_requests_with_wrong_types_get_one_reply_and_keep_the_table_consistent(n
     async_to_sync(exchange)([json_frame(message) for message in frames], "requests")
 
 
-@settings(FUZZ_SETTINGS, max_examples=100)
+@settings(FUZZ_SETTINGS, max_examples=examples(100))
 @given(frames=st.lists(requests(), min_size=10, max_size=20))
 def test_frames_over_the_size_limit_get_413(notes, frames):
     """With a small MAX_MESSAGE_SIZE, longer frames get the documented 413 and the rest
