@@ -31,13 +31,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.http import QueryDict
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
+from djangochannelsrestframework.db import database_sync_to_async
 from djangochannelsrestframework.protocol import WS_4401_UNAUTHORIZED
 from djangochannelsrestframework.scope_utils import request_from_scope
 from djangochannelsrestframework.settings import api_settings

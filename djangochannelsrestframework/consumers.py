@@ -29,6 +29,7 @@ from rest_framework.exceptions import APIException, MethodNotAllowed, Permission
 from rest_framework.response import Response
 
 from djangochannelsrestframework import encoders
+from djangochannelsrestframework.db import DatabaseSyncToAsync
 from djangochannelsrestframework.exceptions import (
     ActionMissingException,
     Conflict,
@@ -334,7 +335,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         request = request_from_scope(self.scope)
         request.method = "GET"
         view = ConsumerAsView(self, action, request, kwargs)
-        await database_sync_to_async(throttle_wait)(throttles, request, view)
+        await DatabaseSyncToAsync(throttle_wait)(throttles, request, view)
 
     # Receiving -----------------------------------------------------------------------------
 

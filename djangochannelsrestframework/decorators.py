@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
+from djangochannelsrestframework.db import DatabaseSyncToAsync
 
 __all__ = [
     "action",
@@ -53,7 +54,7 @@ def _sync_action(func: Callable[..., Any], atomic: bool | None) -> Callable[...,
 
     @functools.wraps(func)
     async def async_action(*args: Any, **kwargs: Any) -> Any:
-        return await database_sync_to_async(run)(*args, **kwargs)
+        return await DatabaseSyncToAsync(run)(*args, **kwargs)
 
     return async_action
 

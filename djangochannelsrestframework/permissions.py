@@ -14,10 +14,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from rest_framework import permissions as drf_permissions
 from rest_framework.permissions import BasePermission as DRFBasePermission
 
+from djangochannelsrestframework.db import database_sync_to_async
 from djangochannelsrestframework.scope_utils import (
     ConsumerAsView,
     ensure_async,

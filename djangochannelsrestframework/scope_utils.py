@@ -6,9 +6,10 @@ import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, QueryDict
+
+from djangochannelsrestframework.db import database_sync_to_async
 
 if TYPE_CHECKING:
     from django.http.request import _ImmutableQueryDict

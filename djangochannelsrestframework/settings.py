@@ -50,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_THROTTLE_CLASSES": (),
     # Detached actions one connection may run at once; one more is refused with a 429.
     "MAX_DETACHED_TASKS": 64,
+    # Seconds past CONN_MAX_AGE that the database thread may keep its connection open for
+    # calls already queued behind the current one, instead of reconnecting between them
+    # (see db.py); 0 closes and reopens between calls as Channels does.
+    "BUSY_DB_CONNECTION_REUSE": 1.0,
 }
 
 IMPORT_STRINGS: tuple[str, ...] = (

@@ -15,7 +15,6 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, QueryDict
 from django.utils.datastructures import MultiValueDict
@@ -24,6 +23,7 @@ from rest_framework.response import Response
 
 from djangochannelsrestframework import encoders
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
+from djangochannelsrestframework.db import database_sync_to_async
 from djangochannelsrestframework.exceptions import InvalidMessage
 from djangochannelsrestframework.scope_utils import _set_query_params, request_from_scope
 

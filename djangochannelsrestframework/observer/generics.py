@@ -23,6 +23,7 @@ from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 
 from djangochannelsrestframework.consumers import APIConsumerMetaclass
+from djangochannelsrestframework.db import DatabaseSyncToAsync
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.exceptions import InvalidMessage
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
@@ -288,7 +289,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
 
     async def _get_subscription_target(self, **kwargs: Any) -> Model:
         """The instance a (un)subscription names; subscribers must be able to retrieve it."""
-        return await database_sync_to_async(self.get_object)(**{**kwargs, "action": "retrieve"})
+        return await DatabaseSyncToAsync(self.get_object)(**{**kwargs, "action": "retrieve"})
 
     @action()
     async def subscribe_instance(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:

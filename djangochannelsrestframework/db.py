@@ -1,0 +1,122 @@
+"""Database work from async code, without reconnecting between back-to-back hops.
+
+Channels' ``database_sync_to_async`` runs ``close_old_connections()`` before and after
+every call, as Django does around every HTTP request. With Django's default
+``CONN_MAX_AGE = 0`` that closes the database thread's connection after each call and
+opens a new one for the next: under load, when calls from many sockets queue up behind
+each other on that one thread, the thread spends much of its time connecting (a quarter
+of a busy server's database thread on SQLite, far more per connect on PostgreSQL).
+
+:class:`DatabaseSyncToAsync` is a drop-in replacement that keeps the connection open
+for the next call when one is already waiting for the same thread, for at most
+``BUSY_DB_CONNECTION_REUSE`` seconds past the connection's ``CONN_MAX_AGE``. Everything
+else stays as Django decides: a connection with errors or a changed autocommit is
+closed as usual, and the connection is closed as soon as the queue is empty.
+``BUSY_DB_CONNECTION_REUSE = 0`` restores Channels' behaviour exactly.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from asgiref.sync import SyncToAsync
+from channels import db as channels_db
+from django.db import connections
+
+from djangochannelsrestframework.settings import api_settings
+
+__all__ = ["DatabaseSyncToAsync", "database_sync_to_async"]
+
+
+class _ThreadState(threading.local):
+    #: Whether the last call on this thread left its connections open for the next one.
+    kept_open = False
+    #: The work queue of the executor this thread serves, if it is asgiref's single
+    #: thread for thread-sensitive code (``False`` once known not to be).
+    work_queue: Any = None
+
+
+_state = _ThreadState()
+
+
+def _work_queue() -> queue.SimpleQueue[Any] | None:
+    """The queue of calls waiting for this thread, if this is asgiref's database thread."""
+    if _state.work_queue is None:
+        executor = SyncToAsync.single_thread_executor
+        threads = getattr(executor, "_threads", ())
+        work_queue = getattr(executor, "_work_queue", None)
+        mine = threading.current_thread() in threads and work_queue is not None
+        _state.work_queue = work_queue if mine else False
+    return _state.work_queue or None
+
+
+def _more_work_queued() -> bool:
+    work_queue = _work_queue()
+    return work_queue is not None and not work_queue.empty()
+
+
+def _within_reuse_window() -> bool:
+    """Whether every open connection is less than the reuse window past its max age."""
+    window = api_settings.BUSY_DB_CONNECTION_REUSE
+    if not window:
+        return False
+    now = time.monotonic()
+    for connection in connections.all(initialized_only=True):
+        close_at = connection.close_at
+        if close_at is not None and now - close_at >= window:
+            return False
+    return True
+
+
+@contextmanager
+def _max_age_ignored() -> Iterator[None]:
+    """Let ``close_old_connections`` close unusable connections but not aged ones."""
+    saved = [(c, c.close_at) for c in connections.all(initialized_only=True)]
+    for connection, _ in saved:
+        connection.close_at = None
+    try:
+        yield
+    finally:
+        for connection, close_at in saved:
+            connection.close_at = close_at
+
+
+def _close_after_call() -> None:
+    if _more_work_queued() and _within_reuse_window():
+        with _max_age_ignored():
+            channels_db.close_old_connections()
+        _state.kept_open = True
+        return
+    _state.kept_open = False
+    channels_db.close_old_connections()
+
+
+def _close_before_call() -> None:
+    if _state.kept_open:
+        # The previous call checked the connections and kept them open for this one.
+        _state.kept_open = False
+        return
+    channels_db.close_old_connections()
+
+
+class DatabaseSyncToAsync(SyncToAsync):
+    """``channels.db.database_sync_to_async`` that reuses the connection for queued calls.
+
+    Use it as Channels' one: ``await database_sync_to_async(function)(*args)`` or as a
+    decorator. Calls run on asgiref's thread for thread-sensitive code, as Channels' do.
+    """
+
+    def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
+        _close_before_call()
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            _close_after_call()
+
+
+database_sync_to_async = DatabaseSyncToAsync
