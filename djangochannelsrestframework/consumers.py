@@ -569,6 +569,20 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     # Detached tasks ------------------------------------------------------------------------
 
+    def get_max_subscriptions(self) -> int | None:
+        """How many observer subscriptions this connection may hold (``MAX_SUBSCRIPTIONS``);
+        one more is refused with a 429 reply. ``None`` for no limit."""
+        return api_settings.MAX_SUBSCRIPTIONS
+
+    def get_subscription_count(self) -> int:
+        """How many observer subscriptions this connection holds: one per group and request
+        id of every observer (a group subscribed without a request id counts once)."""
+        return sum(
+            max(len(request_ids), 1)
+            for by_group in self._observer_group_to_request_id.values()
+            for request_ids in by_group.values()
+        )
+
     def get_max_detached_tasks(self) -> int | None:
         """How many detached tasks this connection may run at once; ``None`` for no limit."""
         return api_settings.MAX_DETACHED_TASKS

@@ -57,3 +57,12 @@ class TooManyDetachedTasks(APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = _("Too many actions are running on this connection; wait for one to finish.")
     default_code = "too_many_detached_tasks"
+
+
+class TooManySubscriptions(APIException):
+    """The connection already holds ``MAX_SUBSCRIPTIONS`` observer subscriptions; nothing
+    was subscribed. Unsubscribe from something first."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = _("Too many subscriptions on this connection; unsubscribe from some first.")
+    default_code = "too_many_subscriptions"

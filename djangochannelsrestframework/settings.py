@@ -50,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_THROTTLE_CLASSES": (),
     # Detached actions one connection may run at once; one more is refused with a 429.
     "MAX_DETACHED_TASKS": 64,
+    # Observer subscriptions (group and request id pairs) one connection may hold; one more
+    # is refused with a 429 (None: no limit).
+    "MAX_SUBSCRIPTIONS": 1000,
     # Seconds past CONN_MAX_AGE that the database thread may keep its connection open for
     # calls already queued behind the current one, instead of reconnecting between them
     # (see db.py); 0 closes and reopens between calls as Channels does.

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from djangochannelsrestframework.exceptions import TooManySubscriptions
 from djangochannelsrestframework.observer.sending import jsonable
 from djangochannelsrestframework.observer.utils import ObjPartial
 
@@ -23,6 +24,29 @@ def _as_group_list(groups: Any) -> Iterable[str]:
     if isinstance(groups, str):
         return (groups,)
     return groups
+
+
+def check_subscription_limit(consumer: Any, added: int) -> None:
+    """Refuse (429) ``added`` more subscriptions if they would take ``consumer`` past
+    ``get_max_subscriptions()``.
+
+    Each subscription costs a channel-layer group membership and bookkeeping for as long
+    as the socket is open; without a bound one client could make the server hold any
+    number of them. Callers check before subscribing, so a refusal subscribes nothing.
+    """
+    get_limit = getattr(consumer, "get_max_subscriptions", None)
+    limit = get_limit() if get_limit is not None else None
+    if limit is None or not added:
+        return
+    if consumer.get_subscription_count() + added > limit:
+        raise TooManySubscriptions()
+
+
+def _adds_subscription(existing: set[Any] | None, request_id: Any) -> bool:
+    """Whether subscribing ``request_id`` to a group with ``existing`` ids counts as one more."""
+    if existing is None:
+        return True
+    return request_id is not None and bool(existing) and request_id not in existing
 
 
 class BaseObserver:
@@ -137,6 +161,13 @@ class BaseObserver:
         # ``consumer`` by keyword, as 1.3 passes it: an override may take it by keyword only.
         group_names: Callable[..., Iterable[str]] = self.group_names_for_consumer
         groups = list(group_names(*args, consumer=consumer, **kwargs))
+        subscribed: Mapping[str, set[Any]] = consumer._observer_group_to_request_id.get(
+            self._stable_observer_id, {}
+        )
+        check_subscription_limit(
+            consumer,
+            sum(_adds_subscription(subscribed.get(g), request_id) for g in dict.fromkeys(groups)),
+        )
         request_ids = consumer._observer_group_to_request_id[self._stable_observer_id]
         for group in groups:
             # An entry even without a request id, so that unsubscribe finds the group.

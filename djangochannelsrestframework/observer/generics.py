@@ -28,6 +28,7 @@ from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.exceptions import InvalidMessage
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import RetrieveModelMixin
+from djangochannelsrestframework.observer.base_observer import check_subscription_limit
 from djangochannelsrestframework.observer.model_observer import Action, ModelObserver
 from djangochannelsrestframework.permissions import has_object_rules
 from djangochannelsrestframework.serializer_cache import prime_fields
@@ -166,6 +167,15 @@ class ObserverConsumerMixin(metaclass=ObserverAPIConsumerMetaclass):
         super().__init__(*args, **kwargs)
         self.subscribed_requests: dict[str, set[Any]] = {}
 
+    def get_subscription_count(self) -> int:
+        """Instance subscriptions count once per group and request id."""
+        extra_request_ids = sum(
+            len(request_ids) - 1 for request_ids in self.subscribed_requests.values() if request_ids
+        )
+        # The consumer class this is mixed into counts the observers' own bookkeeping.
+        base: Any = super()
+        return int(base.get_subscription_count()) + extra_request_ids
+
     def _subscribe(self, request_id: Any, groups: Iterable[str]) -> None:
         for group in groups:
             self.subscribed_requests.setdefault(group, set()).add(request_id)
@@ -296,6 +306,12 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         _check_subscription_request_id(request_id)
         observer = self._instance_observer()
         instance = await self._get_subscription_target(**kwargs)
+        new_groups = [
+            group
+            for group in dict.fromkeys(observer.group_names_for_consumer(instance=instance))
+            if request_id not in self.subscribed_requests.get(group, ())
+        ]
+        check_subscription_limit(self, len(new_groups))
         groups = await observer.subscribe(instance=instance)
         self._subscribe(request_id, groups)
         return None, status.HTTP_201_CREATED
