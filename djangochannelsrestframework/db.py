@@ -97,9 +97,13 @@ def _close_after_call() -> None:
 
 
 def _close_before_call() -> None:
-    if _state.kept_open:
-        # The previous call checked the connections and kept them open for this one.
-        _state.kept_open = False
+    kept_open, _state.kept_open = _state.kept_open, False
+    if kept_open and _within_reuse_window():
+        # Kept open for this call by the previous one: reuse it unless it became unusable
+        # meanwhile. Past the window (other work ran in between, or the thread sat idle)
+        # Django's rules apply again.
+        with _max_age_ignored():
+            channels_db.close_old_connections()
         return
     channels_db.close_old_connections()
 

@@ -141,6 +141,29 @@ async def test_reuse_ends_at_the_window_past_the_max_age(connections_opened):
     assert len(connections_opened) >= 5
 
 
+async def test_a_connection_kept_for_other_work_is_not_reused_after_the_window(
+    connections_opened,
+):
+    """A call that finds only someone else's work queued keeps the connection open; if the
+    next library call comes after the reuse window, it opens a fresh connection."""
+    first_may_finish = threading.Event()
+
+    def first() -> int:
+        first_may_finish.wait(timeout=10)
+        return count_notes()
+
+    with override_settings(DJANGO_CHANNELS_REST_API={"BUSY_DB_CONNECTION_REUSE": 0.05}):
+        first_call = asyncio.ensure_future(DatabaseSyncToAsync(first)())
+        queued_behind = asyncio.ensure_future(sync_to_async(lambda: None)())
+        await asyncio.sleep(0.05)
+        first_may_finish.set()
+        await asyncio.gather(first_call, queued_behind)
+        assert await thread_connection_is_open()  # kept for the work that was queued
+        await asyncio.sleep(0.1)
+        await DatabaseSyncToAsync(count_notes)()
+    assert connections_opened == ["default", "default"]
+
+
 async def test_rows_written_by_queued_calls_are_committed(connections_opened):
     """Reusing the connection keeps each call's autocommit writes: all rows are there."""
 
