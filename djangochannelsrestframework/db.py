@@ -45,7 +45,12 @@ _state = _ThreadState()
 
 
 def _work_queue() -> queue.SimpleQueue[Any] | None:
-    """The queue of calls waiting for this thread, if this is asgiref's database thread."""
+    """The queue of calls waiting for this thread, if this is asgiref's database thread.
+
+    It reads ``ThreadPoolExecutor._threads`` and ``_work_queue``, internals that CPython
+    has kept since 3.2; if they are missing, no queue is found and every call closes its
+    connections as Channels does.
+    """
     if _state.work_queue is None:
         executor = SyncToAsync.single_thread_executor
         threads = getattr(executor, "_threads", ())
