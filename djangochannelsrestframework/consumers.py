@@ -435,14 +435,24 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         if problems:
             raise InvalidMessage(" ".join(problems))
 
+    def has_action(self, action: str) -> bool:
+        """Whether ``action`` names an action of this consumer."""
+        return action in self.available_actions
+
+    async def check_request(self, action: str, arguments: dict[str, Any]) -> None:
+        """The checks every request passes before its action runs, in this order: reserved
+        keys, permissions, throttles (so unknown actions count against the rate too), then
+        a known action. Raises the exception that becomes the error reply."""
+        self.check_reserved_keys(arguments)
+        await self.check_permissions(action, **arguments)
+        await self.check_throttles(action, **arguments)
+        if not self.has_action(action):
+            raise MethodNotAllowed(method=action)
+
     async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
-        """Check permissions, run the action and reply with its ``(data, status)``."""
+        """Check the request, run the action and reply with its ``(data, status)``."""
         try:
-            self.check_reserved_keys(kwargs)
-            await self.check_permissions(action, **kwargs)
-            await self.check_throttles(action, **kwargs)
-            if action not in self.available_actions:
-                raise MethodNotAllowed(method=action)
+            await self.check_request(action, kwargs)
             self.check_action_arguments(action, kwargs)
             method = getattr(self, self.available_actions[action])
             result = await method(request_id=request_id, action=action, **kwargs)

@@ -18,7 +18,6 @@ from asgiref.sync import async_to_sync
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, QueryDict
 from django.utils.datastructures import MultiValueDict
-from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 
 from djangochannelsrestframework import encoders
@@ -60,14 +59,14 @@ class DjangoViewAsConsumer(AsyncAPIConsumer):
         """Kept for 1.3 compatibility; always ``None``."""
         return None
 
+    def has_action(self, action: str) -> bool:
+        """Whether ``action`` is mapped to a view method (``actions``)."""
+        return action in self.actions
+
     async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
-        """Check permissions and throttles, call the view for ``action`` and reply."""
+        """Check the request, call the view for ``action`` and reply."""
         try:
-            self.check_reserved_keys(kwargs)
-            await self.check_permissions(action, **kwargs)
-            await self.check_throttles(action, **kwargs)
-            if action not in self.actions:
-                raise MethodNotAllowed(method=action)
+            await self.check_request(action, kwargs)
             data, status = await self.call_view(action=action, **kwargs)
             await self.reply(action=action, request_id=request_id, data=data, status=status)
         except Exception as exc:
