@@ -236,6 +236,45 @@ async def test_savepoint_rollback_publishes_the_committed_state():
 
 
 @database_sync_to_async
+def save_again_after_a_rolled_back_savepoint(user):
+    with transaction.atomic():
+        user.email = "first@example.com"
+        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+                raise RuntimeError("undo the savepoint")
+        except RuntimeError:
+            pass
+        user.email = "last@example.com"
+        user.save()
+
+
+async def test_saves_around_a_rolled_back_savepoint_send_one_message():
+    """Saves before and after a rolled-back savepoint still make one message, with the
+    last committed state (rolling back a savepoint rebuilds Django's list of commit
+    callbacks, which once split the transaction's events in two)."""
+    user = await User.objects.acreate(username="around")
+    client = await connected(UserDataConsumer)
+    await save_again_after_a_rolled_back_savepoint(user)
+    reply = await client.receive_json_from()
+    assert (reply["action"], reply["data"]["email"]) == ("update", "last@example.com")
+    assert await client.receive_nothing()
+    await client.disconnect()
+
+
+def test_many_events_in_one_transaction_keep_one_flush_last(db):
+    """Every event of a transaction goes before the one flush, which stays last."""
+    with transaction.atomic():
+        for n in range(50):
+            User.objects.create(username=f"bulk {n}")
+        callbacks = transaction.get_connection().run_on_commit
+        flushes = [entry for entry in callbacks if getattr(entry[1], "__name__", "") == "flush"]
+        assert len(flushes) == 1
+        assert callbacks[-1] is flushes[0]
+
+
+@database_sync_to_async
 def change_inside_nested_blocks():
     with transaction.atomic():
         with transaction.atomic():

@@ -58,9 +58,9 @@ class CommitBatch:
 
     def __init__(self) -> None:
         self.committed: list[ObservedEvent] = []
-        # The entry Django keeps for our flush: no savepoint ids, so only a full
-        # rollback (which empties the list) removes it.
-        self.entry: tuple[set[str], Any, bool] = (set(), self.flush, True)
+        # The callback Django keeps for our flush, found by identity: rolling back a
+        # savepoint rebuilds the connection's entries, so the tuples change, not this.
+        self.flush_callback = self.flush
 
     def add(self, event: ObservedEvent) -> None:
         self.committed.append(event)
@@ -69,27 +69,37 @@ class CommitBatch:
         events, self.committed = self.committed, []
         deliver(events)
 
+    def entry_index(self, callbacks: list[Any]) -> int | None:
+        """Where this batch's flush is in ``run_on_commit``, if it is still there.
 
-def _batch_for(connection: Any) -> CommitBatch:
-    """The open batch of the connection's current transaction, created on first use."""
-    batch: CommitBatch | None = getattr(connection, "_dcrf_commit_batch", None)
-    if batch is None or not any(entry is batch.entry for entry in connection.run_on_commit):
-        batch = CommitBatch()
-        connection._dcrf_commit_batch = batch
-        connection.run_on_commit.append(batch.entry)
-    return batch
+        ``schedule`` keeps it last, so the tail is checked first: a transaction with many
+        events (a bulk update) does not rescan the list for each one.
+        """
+        for index in range(len(callbacks) - 1, -1, -1):
+            if callbacks[index][1] is self.flush_callback:
+                return index
+        return None
 
 
 def schedule(event: ObservedEvent, using: str) -> None:
     """Deliver ``event`` when the transaction on ``using`` commits (now, in autocommit)."""
-    connection = connections[using]
+    connection: Any = connections[using]
     if not connection.in_atomic_block:
         deliver([event])
         return
-    batch = _batch_for(connection)
-    connection.on_commit(functools.partial(batch.add, event))
-    # Keep the flush after every event callback registered so far. ``list[Any]``: Django's
-    # stubs still describe 2-tuples, but entries are ``(savepoint ids, callback, robust)``.
+    batch: CommitBatch | None = getattr(connection, "_dcrf_commit_batch", None)
+    # ``list[Any]``: Django's stubs still describe 2-tuples, but entries are
+    # ``(savepoint ids, callback, robust)``.
     callbacks: list[Any] = connection.run_on_commit
-    callbacks.remove(batch.entry)
-    callbacks.append(batch.entry)
+    index = batch.entry_index(callbacks) if batch is not None else None
+    if batch is None or index is None:
+        # The first event of this transaction (a full rollback empties the list).
+        batch = CommitBatch()
+        connection._dcrf_commit_batch = batch
+        # No savepoint ids: only a full rollback removes the flush.
+        entry: tuple[set[str], Any, bool] = (set(), batch.flush_callback, True)
+    else:
+        entry = callbacks.pop(index)
+    connection.on_commit(functools.partial(batch.add, event))
+    # The flush goes after every event callback registered so far.
+    connection.run_on_commit.append(entry)
