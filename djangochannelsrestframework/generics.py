@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
@@ -44,6 +44,18 @@ def _can_lock_in_place(queryset: QuerySet[Any]) -> bool:
     """Whether ``SELECT ... FOR UPDATE`` may be added to ``queryset``'s own query."""
     query = queryset.query
     return not (query.distinct or query.group_by is not None or query.combinator)
+
+
+def write_database(queryset: QuerySet[Any]) -> str:
+    """The database alias that writes (and row locks) for ``queryset``'s model go to.
+
+    ``queryset.db`` names the *read* database, which differs from the write database
+    under a primary/replica router; a transaction or lock must be on the one written to.
+    """
+    # The same rule as ``QuerySet.db`` for a queryset that writes: an explicit ``using()``
+    # first, else the router's write database.
+    state: Any = queryset
+    return str(state._db or router.db_for_write(queryset.model, **state._hints))
 
 
 class GenericAsyncAPIConsumer(AsyncAPIConsumer):
@@ -130,14 +142,14 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
             return False
         if not isinstance(queryset, QuerySet):
             return False
-        connection = connections[queryset.db]
+        connection = connections[write_database(queryset)]
         return connection.features.has_select_for_update and connection.in_atomic_block
 
     @staticmethod
     def _lock_options(queryset: QuerySet[Any]) -> dict[str, Any]:
         # Lock only this model's row, not rows joined by select_related (and PostgreSQL
         # refuses FOR UPDATE on the nullable side of an outer join).
-        if connections[queryset.db].features.has_select_for_update_of:
+        if connections[write_database(queryset)].features.has_select_for_update_of:
             return {"of": ("self",)}
         return {}
 

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.filters import QUERY_KEY, query_params, request_for_message
+from djangochannelsrestframework.generics import write_database
 from djangochannelsrestframework.pagination import query_from_link, takes_scope
 from djangochannelsrestframework.settings import SettingDefault, api_settings
 
@@ -56,7 +57,8 @@ def write_transaction(consumer: Any, **kwargs: Any) -> AbstractContextManager[An
     if not api_settings.ATOMIC_WRITES:
         return nullcontext()
     try:
-        using = getattr(consumer.get_queryset(**kwargs), "db", None)
+        queryset = consumer.get_queryset(**kwargs)
+        using = write_database(queryset) if isinstance(queryset, QuerySet) else None
     except ImproperlyConfigured:
         # A create-only consumer needs no queryset (as in 1.3): use the default database.
         using = None

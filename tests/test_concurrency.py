@@ -18,13 +18,14 @@ import asyncio
 import pytest
 from asgiref.sync import ThreadSensitiveContext
 from channels.testing import WebsocketCommunicator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 
 from djangochannelsrestframework.decorators import action
-from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+from djangochannelsrestframework.generics import GenericAsyncAPIConsumer, write_database
 from djangochannelsrestframework.mixins import (
     DeleteModelMixin,
     PatchModelMixin,
@@ -217,3 +218,26 @@ def test_a_group_by_queryset_is_locked_by_primary_key():
     locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
     assert len(locks) == (1 if POSTGRES else 0)
     assert all("GROUP BY" not in sql for sql in locks)
+
+
+class ReadsFromAReplica:
+    """A primary/replica router: reads go to a database named "replica"."""
+
+    def db_for_read(self, model, **hints):
+        return "replica"
+
+    def db_for_write(self, model, **hints):
+        return "default"
+
+
+@override_settings(DATABASE_ROUTERS=[ReadsFromAReplica()])
+def test_write_transactions_and_locks_use_the_write_database():
+    """Under a router, a write action's transaction is opened on the database written to
+    (``queryset.db`` would name the read replica); an explicit ``using()`` wins."""
+    assert Scoreboard.objects.all().db == "replica"
+    assert write_database(Scoreboard.objects.all()) == "default"
+    assert write_database(Scoreboard.objects.using("other")) == "other"
+    consumer = ScoreboardConsumer()
+    consumer.scope = {"type": "websocket"}
+    with write_transaction(consumer):
+        assert transaction.get_connection("default").in_atomic_block
