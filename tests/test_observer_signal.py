@@ -117,3 +117,36 @@ async def test_a_signal_sent_in_a_rolled_back_transaction_is_dropped():
     await send_inside_rolled_back_transaction()
     assert await client.receive_nothing()
     await client.disconnect()
+
+
+unencodable_signal = django.dispatch.Signal()
+
+
+class UnencodableConsumer(AsyncAPIConsumer):
+    @observer(unencodable_signal)
+    async def odd(self, message, subscribing_request_ids=(), **kwargs):
+        await self.send_json(message)
+
+    @odd.serializer
+    def odd(self, signal, value=None, **kwargs):
+        return {"value": value}
+
+    @action()
+    async def listen(self, request_id=None, **kwargs):
+        await self.odd.subscribe(request_id=request_id)
+        return None, 201
+
+
+async def test_a_body_that_is_not_json_is_logged_and_the_sender_goes_on(caplog):
+    """A serializer hook returning something JSON cannot carry does not make
+    ``signal.send()`` raise: the error is logged and that one message is not sent."""
+    client = WebsocketCommunicator(UnencodableConsumer.as_asgi(), "/ws/")
+    await client.connect()
+    await client.send_json_to({"action": "listen", "request_id": 1})
+    assert (await client.receive_json_from())["response_status"] == 201
+    await database_sync_to_async(unencodable_signal.send)(sender=None, value=object())
+    assert await client.receive_nothing()
+    assert "produced a body that is not JSON" in caplog.text
+    await database_sync_to_async(unencodable_signal.send)(sender=None, value=5)
+    assert await client.receive_json_from() == {"value": 5}
+    await client.disconnect()

@@ -31,7 +31,7 @@ from django.db.models.signals import (
 )
 
 from djangochannelsrestframework.observer.base_observer import BaseObserver
-from djangochannelsrestframework.observer.sending import jsonable
+from djangochannelsrestframework.observer.sending import UnencodableBody, jsonable, log_unencodable
 from djangochannelsrestframework.observer.transactions import ObservedEvent, schedule
 from djangochannelsrestframework.serializer_cache import prime_fields
 
@@ -275,9 +275,13 @@ class ModelObserver(BaseObserver):
             old_groups=old_groups,
             new_groups=new_groups,
         )
-        for kind, groups in self.transitions(old_groups, new_groups):
-            if groups:
-                event.messages[kind] = self.serialize(instance, kind)
+        try:
+            for kind, groups in self.transitions(old_groups, new_groups):
+                if groups:
+                    event.messages[kind] = self.serialize(instance, kind)
+        except UnencodableBody as error:
+            log_unencodable(self, error)
+            return
         schedule(event, using)
 
     def transitions(

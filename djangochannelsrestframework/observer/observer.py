@@ -10,7 +10,11 @@ from channels.layers import DEFAULT_CHANNEL_LAYER
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from djangochannelsrestframework.observer.base_observer import BaseObserver
-from djangochannelsrestframework.observer.sending import send_group_messages
+from djangochannelsrestframework.observer.sending import (
+    UnencodableBody,
+    log_unencodable,
+    send_group_messages,
+)
 
 
 class Observer(BaseObserver):
@@ -37,7 +41,11 @@ class Observer(BaseObserver):
 
     def handle(self, signal: Any, *args: Any, **kwargs: Any) -> None:
         """Signal receiver: serialize once, then send to every target group."""
-        message = self.serialize(signal, *args, **kwargs)
+        try:
+            message = self.serialize(signal, *args, **kwargs)
+        except UnencodableBody as error:
+            log_unencodable(self, error)
+            return
         messages = [
             (group, {**copy.copy(message), "group": group})
             for group in self.group_names_for_signal(*args, message=message, **kwargs)

@@ -1,8 +1,9 @@
 """Group-sending observer messages from any context: sync code, worker threads or the loop.
 
-Bodies are made plain JSON data first (UUID, Decimal and dates become strings, serializer
-objects their ``.data``), so that every message crosses every channel layer the same way:
-the in-memory layer keeps Python objects, but channels_redis can only carry msgpack types.
+Bodies are made plain JSON data first (UUIDs and dates become strings, ``Decimal`` a JSON
+number as DRF's encoder makes it, serializer objects their ``.data``), so that every message
+crosses every channel layer the same way: the in-memory layer keeps Python objects, but
+channels_redis can only carry msgpack types.
 """
 
 from __future__ import annotations
@@ -24,11 +25,32 @@ logger = logging.getLogger("djangochannelsrestframework.observer")
 _pending_sends: set[asyncio.Task[Any]] = set()
 
 
+class UnencodableBody(TypeError):
+    """An observer's body holds something JSON cannot carry; the message is not sent."""
+
+
 def jsonable(body: Any) -> Any:
-    """Return ``body`` as plain JSON data (dicts, lists, strings, numbers, booleans, None)."""
+    """Return ``body`` as plain JSON data (dicts, lists, strings, numbers, booleans, None).
+
+    Raises ``UnencodableBody`` if it cannot be encoded.
+    """
     if isinstance(body, BaseSerializer):
         body = body.data
-    return encoders.loads(encoders.dumps(body))
+    try:
+        return encoders.loads(encoders.dumps(body))
+    except (TypeError, ValueError) as exc:
+        raise UnencodableBody(str(exc)) from exc
+
+
+def log_unencodable(observer: Any, error: UnencodableBody) -> None:
+    """Log a body that cannot be sent. The change that caused it stands: a notification
+    must never make the user's save, delete or signal fail."""
+    logger.error(
+        "Observer %s produced a body that is not JSON (%s); no message sent for this event",
+        getattr(observer.func, "__qualname__", observer),
+        error,
+        exc_info=error,
+    )
 
 
 async def _send_all(channel_layer_alias: str, messages: list[tuple[str, dict[str, Any]]]) -> None:
