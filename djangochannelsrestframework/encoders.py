@@ -44,7 +44,29 @@ def dumps(content: Any) -> str:
             # orjson refuses some valid data (integers beyond 64 bits); the standard library
             # encodes it identically, and raises ``TypeError`` for what truly is not JSON.
             pass
-    return json.dumps(content, cls=DRFJSONEncoder, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return _stdlib_dumps(content)
+    except ValueError:
+        # NaN or an infinity: JSON has no such numbers. orjson writes ``null`` for them,
+        # and so does this path, instead of the ``NaN`` that browsers refuse to parse.
+        return _stdlib_dumps(_finite(content))
+
+
+def _stdlib_dumps(content: Any) -> str:
+    return json.dumps(
+        content, cls=DRFJSONEncoder, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN and infinite float (in lists, tuples and dicts) as ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _reject_constant(name: str) -> Any:

@@ -21,6 +21,7 @@ VALUES = {
     "text": "héllo ✓",
     "nested": {"list": [1, 2.5, None, True], "int_key": {1: "one"}},
     "big_int": 2**70,
+    "non_finite": [float("nan"), float("inf"), {"x": -float("inf")}, 1.5],
 }
 
 EXPECTED = {
@@ -34,6 +35,7 @@ EXPECTED = {
     "text": '"héllo ✓"',
     "nested": '{"list":[1,2.5,null,true],"int_key":{"1":"one"}}',
     "big_int": "1180591620717411303424",
+    "non_finite": '[null,null,{"x":null},1.5]',
 }
 
 
