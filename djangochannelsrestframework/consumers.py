@@ -94,6 +94,9 @@ __all__ = [
     "ensure_async",
     "ActionMissingException",
     "logger",
+    # Served lazily by the module ``__getattr__`` below (``import *`` asks it too).
+    "DjangoViewAsConsumer",  # noqa: F822
+    "view_as_consumer",  # noqa: F822
 ]
 
 

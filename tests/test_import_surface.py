@@ -136,3 +136,12 @@ def test_action_enum_values_are_the_13_strings():
     from djangochannelsrestframework.observer.model_observer import Action
 
     assert [a.value for a in Action] == ["create", "update", "delete"]
+
+
+@pytest.mark.parametrize("module", ["djangochannelsrestframework.consumers"])
+def test_star_import_brings_the_13_public_classes(module):
+    """``from ...consumers import *`` gives the view adapter too (1.3 had no ``__all__``, so
+    every public name came with it)."""
+    namespace: dict = {}
+    exec(f"from {module} import *", namespace)
+    assert {"AsyncAPIConsumer", "DjangoViewAsConsumer", "view_as_consumer"} <= set(namespace)
