@@ -13,7 +13,11 @@ from djangochannelsrestframework.settings import DEFAULTS, SETTINGS_NAME
 
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Unknown keys in ``DJANGO_CHANNELS_REST_API`` are typos that would be ignored."""
+    """Unknown keys in ``DJANGO_CHANNELS_REST_API`` are usually typos that would be ignored.
+
+    A warning, not an error: 1.3 ignored extra keys, and installing the app must not stop
+    a project's ``migrate`` or ``runserver`` over a key it keeps for its own use.
+    """
     user_settings = getattr(settings, SETTINGS_NAME, None) or {}
     if not isinstance(user_settings, dict):
         return [
@@ -24,10 +28,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         ]
     return [
-        Error(
+        checks.Warning(
             f"Unknown key {key!r} in {SETTINGS_NAME}.",
             hint="Valid keys: " + ", ".join(sorted(DEFAULTS)) + ".",
-            id="djangochannelsrestframework.E002",
+            id="djangochannelsrestframework.W002",
         )
         for key in user_settings
         if key not in DEFAULTS

@@ -18,12 +18,14 @@ def test_known_keys_are_fine():
         assert check_settings() == []
 
 
-def test_unknown_key_is_an_error_with_id_and_hint():
-    """An unknown key (a typo, silently ignored otherwise) is an ``Error`` listing valid keys."""
+def test_unknown_key_is_a_warning_with_id_and_hint():
+    """An unknown key (a typo, silently ignored otherwise) is a ``Warning`` listing valid
+    keys; not an error, which would stop ``migrate`` in a project 1.3 ran fine."""
     with override_settings(DJANGO_CHANNELS_REST_API={"PAGE_SIZ": 10}):
         [error] = check_settings()
-    assert isinstance(error, checks.Error)
-    assert error.id == "djangochannelsrestframework.E002"
+    assert isinstance(error, checks.Warning) and not isinstance(error, checks.Error)
+    assert error.level == checks.WARNING
+    assert error.id == "djangochannelsrestframework.W002"
     assert "'PAGE_SIZ'" in error.msg
     assert "PAGE_SIZE" in error.hint
     assert "DEFAULT_PERMISSION_CLASSES" in error.hint
@@ -33,7 +35,7 @@ def test_each_unknown_key_is_reported():
     """Every unknown key gets its own error."""
     with override_settings(DJANGO_CHANNELS_REST_API={"A": 1, "B": 2, "PAGE_SIZE": 1}):
         errors = check_settings()
-    assert [error.id for error in errors] == ["djangochannelsrestframework.E002"] * 2
+    assert [error.id for error in errors] == ["djangochannelsrestframework.W002"] * 2
     assert {error.msg for error in errors} == {
         "Unknown key 'A' in DJANGO_CHANNELS_REST_API.",
         "Unknown key 'B' in DJANGO_CHANNELS_REST_API.",
@@ -52,4 +54,4 @@ def test_the_check_runs_with_djangos_checks():
     """The check is registered, so ``manage.py check`` reports unknown keys."""
     with override_settings(DJANGO_CHANNELS_REST_API={"TYPO": 1}):
         ids = [message.id for message in checks.run_checks()]
-    assert "djangochannelsrestframework.E002" in ids
+    assert "djangochannelsrestframework.W002" in ids
