@@ -49,6 +49,11 @@ _FIELD_BUILDING_HOOKS = (
 )
 _DRF_CLASSES = (ModelSerializer, HyperlinkedModelSerializer)
 
+try:  # Django 5.0+: ``choices`` may be a callable, kept wrapped in this iterator.
+    from django.utils.choices import CallableChoiceIterator as _CallableChoices
+except ImportError:  # Django 4.2
+    _CallableChoices = None  # type: ignore[assignment,misc]
+
 #: Unbound field templates per serializer class; ``None`` marks an uncacheable class.
 _templates: weakref.WeakKeyDictionary[type, dict[str, Any] | None] = weakref.WeakKeyDictionary()
 
@@ -65,9 +70,27 @@ def _is_cacheable(serializer_class: type) -> bool:
         return False
     for klass in serializer_class.__mro__:
         if klass in _DRF_CLASSES:
-            return True
+            return not _model_has_computed_choices(serializer_class)
         if any(hook in vars(klass) for hook in _FIELD_BUILDING_HOOKS):
             return False
+    return False
+
+
+def _model_has_computed_choices(serializer_class: type) -> bool:
+    """Whether building the fields calls code of the model whose answer may change: a
+    callable ``limit_choices_to`` or callable ``choices``, which DRF evaluates for every
+    serializer it builds (a cached field would keep the first answer)."""
+    model = getattr(getattr(serializer_class, "Meta", None), "model", None)
+    if model is None:
+        return False
+    for field in model._meta.get_fields():
+        remote_field = getattr(field, "remote_field", None)
+        if callable(getattr(remote_field, "limit_choices_to", None)):
+            return True
+        if _CallableChoices is not None and isinstance(
+            getattr(field, "choices", None), _CallableChoices
+        ):
+            return True
     return False
 
 

@@ -7,7 +7,8 @@ from rest_framework import serializers
 from rest_framework.utils import model_meta
 
 from djangochannelsrestframework.serializer_cache import prime_fields
-from tests.app.models import Note
+from tests.app import models
+from tests.app.models import Note, Pin
 from tests.app.serializers import NoteSerializer, UserSerializer
 
 User = get_user_model()
@@ -116,3 +117,24 @@ def test_changing_one_serializers_field_does_not_change_the_next():
     assert len(second.fields["username"].validators) == len(
         UserSerializer().fields["username"].validators
     )
+
+
+class PinSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Pin
+        fields = ["id", "note"]
+
+
+@pytest.mark.django_db
+def test_callable_limit_choices_to_is_asked_for_every_serializer():
+    """A relation's callable ``limit_choices_to`` is evaluated each time, as in DRF: the
+    class is not cached, so a change in what it allows applies to the next serializer."""
+    apple = Note.objects.create(title="apple")
+    banana = Note.objects.create(title="banana")
+    assert prime_fields(PinSerializer(data={"note": apple.pk})).is_valid()
+    models.PINNABLE_PREFIX[0] = "b"
+    try:
+        assert prime_fields(PinSerializer(data={"note": banana.pk})).is_valid()
+        assert not prime_fields(PinSerializer(data={"note": apple.pk})).is_valid()
+    finally:
+        models.PINNABLE_PREFIX[0] = "a"
