@@ -122,13 +122,11 @@ class APIConsumerMetaclass(type):
 
     # Declared for the type checker: ``__new__`` sets them on every class it creates.
     available_actions: dict[str, str]
-    _action_signatures: dict[str, inspect.Signature]
     _action_argument_rules: dict[str, ArgumentRules]
 
     def __new__(mcs, name: str, bases: tuple[type, ...], body: dict[str, Any]) -> type:
         cls = super().__new__(mcs, name, bases, body)
         cls.available_actions = _find_actions(cls)
-        cls._action_signatures = {}
         cls._action_argument_rules = {}
         return cls
 
@@ -186,7 +184,6 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     #: hooks pass by name, so a client sending them would collide with those arguments.
     reserved_message_keys: frozenset[str] = RESERVED_MESSAGE_KEYS
     available_actions: dict[str, str]
-    _action_signatures: dict[str, inspect.Signature]
     _action_argument_rules: dict[str, ArgumentRules]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -335,8 +332,8 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         throttles = self.get_throttles(action)
         if not throttles:
             return
-        request = request_from_scope(self.scope)
-        request.method = "GET"
+        # The connection's request (built once): throttles read its user and address only.
+        request = self.get_scope_request()
         view = ConsumerAsView(self, action, request, kwargs)
         await DatabaseSyncToAsync(throttle_wait)(throttles, request, view)
 
@@ -415,11 +412,9 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         return content.pop("action"), content
 
     def get_action_signature(self, action: str) -> inspect.Signature:
-        """The call signature of ``action``'s method, cached per consumer class."""
-        signatures = type(self)._action_signatures
-        if action not in signatures:
-            signatures[action] = inspect.signature(getattr(self, self.available_actions[action]))
-        return signatures[action]
+        """The call signature of ``action``'s method (read once per consumer class, when
+        ``check_action_arguments`` first builds its rules)."""
+        return inspect.signature(getattr(self, self.available_actions[action]))
 
     def check_reserved_keys(self, arguments: dict[str, Any]) -> None:
         """Raise ``InvalidMessage`` for keys that would collide with dispatch parameters."""

@@ -52,9 +52,11 @@ def _sync_action(func: Callable[..., Any], atomic: bool | None) -> Callable[...,
                 return func(*args, **kwargs)
         return func(*args, **kwargs)
 
+    run_in_database_thread = DatabaseSyncToAsync(run)
+
     @functools.wraps(func)
     async def async_action(*args: Any, **kwargs: Any) -> Any:
-        return await DatabaseSyncToAsync(run)(*args, **kwargs)
+        return await run_in_database_thread(*args, **kwargs)
 
     return async_action
 

@@ -10,13 +10,14 @@ from a URL's query string, and replies with its usual ``get_paginated_response``
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.http import QueryDict
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.pagination import LimitOffsetPagination, _positive_int
 
 from djangochannelsrestframework.filters import QUERY_KEY
 from djangochannelsrestframework.settings import SettingDefault, api_settings
@@ -29,17 +30,6 @@ __all__ = [
     "api_settings",
     "LimitOffsetPagination",
 ]
-
-
-def _positive_int(integer_string: Any, strict: bool = False, cutoff: int | None = None) -> int:
-    """``int(integer_string)``, refusing negatives (and zero when ``strict``), capped at
-    ``cutoff``; raises ``ValueError`` for anything else."""
-    value = int(integer_string)
-    if value < 0 or (value == 0 and strict):
-        raise ValueError(f"{integer_string!r} is not a positive integer.")
-    if cutoff:
-        return min(value, cutoff)
-    return value
 
 
 def _whole_number(value: Any) -> int | str:
@@ -56,7 +46,14 @@ def _whole_number(value: Any) -> int | str:
 def takes_scope(paginator: Any) -> bool:
     """Whether ``paginator`` uses the 1.3 signature ``paginate_queryset(queryset, scope, ...)``
     rather than DRF's ``paginate_queryset(queryset, request, view)``."""
-    return "scope" in inspect.signature(paginator.paginate_queryset).parameters
+    paginator_class: Any = type(paginator)
+    return _takes_scope(paginator_class)
+
+
+@functools.cache
+def _takes_scope(paginator_class: Any) -> bool:
+    # Once per class: reading a signature costs more than a small page query.
+    return "scope" in inspect.signature(paginator_class.paginate_queryset).parameters
 
 
 def query_from_link(link: str) -> dict[str, Any]:
@@ -110,7 +107,7 @@ class WebsocketLimitOffsetPagination(LimitOffsetPagination):
         if value is None:
             return default
         try:
-            return _positive_int(_whole_number(value), strict=True, cutoff=self.max_limit)
+            return _positive_int(str(_whole_number(value)), strict=True, cutoff=self.max_limit)
         except ValueError:
             return default
 
@@ -119,7 +116,7 @@ class WebsocketLimitOffsetPagination(LimitOffsetPagination):
         if value is None:
             return 0
         try:
-            return _positive_int(_whole_number(value))
+            return _positive_int(str(_whole_number(value)))
         except ValueError:
             return 0
 
@@ -133,7 +130,3 @@ class WebsocketLimitOffsetPagination(LimitOffsetPagination):
                 ("offset", self.offset),
             ]
         )
-
-    def is_last_page(self, data: dict[str, Any]) -> bool:
-        """Whether the page ``data`` ends the list: ``offset + limit >= count``."""
-        return bool(data["offset"] + data["limit"] >= data["count"])

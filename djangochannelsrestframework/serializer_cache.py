@@ -151,4 +151,4 @@ def _copy_field(field: Any) -> Any:
 
 
 #: Mutable attributes of a DRF field that each serializer must own.
-_PER_INSTANCE_CONTAINERS = ("error_messages", "style", "_validators", "validators")
+_PER_INSTANCE_CONTAINERS = ("error_messages", "style", "_validators")

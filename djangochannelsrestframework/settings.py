@@ -136,8 +136,5 @@ class SettingDefault:
     def __init__(self, setting_name: str) -> None:
         self.setting_name = setting_name
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.attribute_name = name
-
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         return getattr(api_settings, self.setting_name)
