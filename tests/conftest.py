@@ -24,9 +24,26 @@ def _fresh_channel_layers():
     channel_layers.backends.clear()
 
 
-def redis_url():
+def configured_redis_url():
     """The Redis server for channels_redis tests (``scripts/test`` starts one)."""
     return os.environ.get("DCRF_REDIS_URL")
+
+
+def require_redis_url():
+    """The Redis URL; without one a test fails in CI (where ``scripts/test`` always starts
+    Redis, so a missing URL is a broken run) and is skipped elsewhere."""
+    url = configured_redis_url()
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("DCRF_REDIS_URL is not set; scripts/test starts Redis for CI.")
+        pytest.skip("no Redis server configured (set DCRF_REDIS_URL)")
+    return url
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis server's URL (see ``require_redis_url``)."""
+    return require_redis_url()
 
 
 def channel_layer_settings(kind):
@@ -38,7 +55,7 @@ def channel_layer_settings(kind):
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # socket_timeout=None: redis-py 8's default timeout would abort idle reads.
-                "hosts": [{"address": redis_url(), "socket_timeout": None}],
+                "hosts": [{"address": configured_redis_url(), "socket_timeout": None}],
                 # A prefix per test keeps tests apart without flushing the server.
                 "prefix": f"dcrf-test-{uuid.uuid4().hex[:12]}",
             },
@@ -49,10 +66,8 @@ def channel_layer_settings(kind):
 @pytest.fixture(params=["memory", "redis"])
 def any_channel_layer(request, settings):
     """Run the test once on the in-memory layer and once on channels_redis."""
-    if request.param == "redis" and not redis_url():
-        if os.environ.get("CI"):
-            pytest.fail("DCRF_REDIS_URL is not set; scripts/test starts Redis for CI.")
-        pytest.skip("no Redis server configured (set DCRF_REDIS_URL)")
+    if request.param == "redis":
+        require_redis_url()
     settings.CHANNEL_LAYERS = channel_layer_settings(request.param)
     channel_layers.backends.clear()
     return request.param

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -275,11 +274,8 @@ async def test_pipelined_requests_are_answered_in_order(demo_server: Server):
 
 
 @pytest.mark.redis
-async def test_two_servers_share_the_database_and_redis(tmp_path: Path):
+async def test_two_servers_share_the_database_and_redis(tmp_path: Path, redis_url: str):
     """Two demo processes on the Redis channel layer serve the same data side by side."""
-    redis_url = os.environ.get("DCRF_REDIS_URL")
-    if not redis_url:
-        pytest.skip("DCRF_REDIS_URL is not set (scripts/test starts Redis and sets it)")
     env = prepare_demo_database(tmp_path / "shared.sqlite3")
     env |= {"DCRF_CHANNEL_LAYER": "redis", "DCRF_REDIS_URL": redis_url}
     with run_server(env=env) as first, run_server(env=env) as second:

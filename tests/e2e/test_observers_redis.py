@@ -24,16 +24,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 IDLE_SECONDS = 30
 
 
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("DCRF_REDIS_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("DCRF_REDIS_URL is not set; scripts/test starts Redis for CI.")
-        pytest.skip("no Redis server configured (set DCRF_REDIS_URL)")
-    return url
-
-
 async def receive(ws, timeout: float = 10) -> dict:
     return json.loads(await asyncio.wait_for(ws.recv(), timeout))
 
