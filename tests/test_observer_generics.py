@@ -273,3 +273,28 @@ async def test_no_group_or_bookkeeping_is_left_after_500_connections():
         connection_ = layer.connection(0)
         keys = await connection_.keys(f"{layer.prefix}:group:*")
         assert keys == []
+
+
+class RecordingNoteConsumer(NoteInstanceConsumer):
+    """A 1.3-style override that looks at the keyword arguments of each delivery."""
+
+    seen: list = []
+
+    async def handle_observed_action(self, action, group=None, **kwargs):
+        self.seen.append(dict(kwargs))
+        await super().handle_observed_action(action, group, **kwargs)
+
+
+async def test_an_override_of_handle_observed_action_receives_the_13_body():
+    """``handle_observed_action`` overrides get the body ``{"pk": ...}`` as keyword
+    arguments, as in 1.3; the data serialized once for everyone travels beside them."""
+    RecordingNoteConsumer.seen = []
+    note = await Note.objects.acreate(title="watched")
+    client = await connected(RecordingNoteConsumer)
+    assert (await subscribe(client, note.pk, 1))["response_status"] == 201
+    note.title = "changed"
+    await note.asave()
+    reply = await client.receive_json_from()
+    assert (reply["action"], reply["data"]["title"]) == ("update", "changed")
+    assert RecordingNoteConsumer.seen == [{"pk": note.pk}]
+    await client.disconnect()

@@ -8,6 +8,7 @@ the instance through its own ``get_object`` and serializer, once per change.
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import logging
 import weakref
@@ -61,6 +62,12 @@ setting_changed.connect(_forget_serialize_once)
 
 #: Body key carrying data serialized once for every subscriber (removed before delivery).
 SHARED_DATA_KEY = "_dcrf_shared_data"
+#: The shared data of the change being delivered, handed from ``handle_instance_change`` to
+#: ``handle_observed_action`` beside its arguments: a 1.3 override of the latter receives
+#: the body ``{"pk": ...}`` as its keyword arguments, as it always did.
+_delivered_shared_data: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "dcrf_delivered_shared_data", default=None
+)
 
 # Hooks whose customisation can make the data or its visibility depend on the subscriber.
 _SUBSCRIBER_DEPENDENT_HOOKS = (
@@ -343,7 +350,12 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
     ) -> None:
         # Model observers always send the action.
         action = cast(str, kwargs.get("action"))
-        await self.handle_observed_action(action=action, group=kwargs.get("group"), **message)
+        body = dict(message)
+        token = _delivered_shared_data.set(body.pop(SHARED_DATA_KEY, None))
+        try:
+            await self.handle_observed_action(action=action, group=kwargs.get("group"), **body)
+        finally:
+            _delivered_shared_data.reset(token)
 
     handle_instance_change.groups(_instance_change_groups)
     # That group is a function of the primary key alone: saves need not read the stored
@@ -359,7 +371,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         Subscribers that fail the permission check for the event get nothing; the data is
         read once per connection (not per request id) when it was not serialized once.
         """
-        shared_data = kwargs.pop(SHARED_DATA_KEY, None)
+        shared_data = _delivered_shared_data.get()
         if not self.serializes_observed_once():
             # A subclass may share its parent's observer but not its serialization rules.
             shared_data = None
