@@ -326,7 +326,9 @@ class ModelObserver(BaseObserver):
 
     def committed(self, instance: Model, new_groups: frozenset[str]) -> None:
         """Called after commit: the object's groups are now ``new_groups``."""
-        self.get_observer_state(instance).current_groups = set(new_groups)
+        # Set directly: ``get_observer_state`` would first compute the groups it replaces.
+        states = _state_dict(instance, _STATE_ATTRIBUTE)
+        states.setdefault(self.id, ModelObserverInstanceState()).current_groups = set(new_groups)
 
     def get_observer_state(self, instance: Model, *args: Any, **kwargs: Any) -> Any:
         """This observer's state for ``instance`` (its groups as of the last commit)."""
