@@ -91,26 +91,27 @@ def _max_age_ignored() -> Iterator[None]:
             connection.close_at = close_at
 
 
-def _close_after_call() -> None:
-    if _more_work_queued() and _within_reuse_window():
+def _close_old_connections(keep_open: bool) -> None:
+    """Django's ``close_old_connections``; with ``keep_open`` only unusable connections
+    are closed, not those past their age."""
+    if keep_open:
         with _max_age_ignored():
             channels_db.close_old_connections()
-        _state.kept_open = True
         return
-    _state.kept_open = False
     channels_db.close_old_connections()
 
 
 def _close_before_call() -> None:
+    # A connection the previous call kept open for this one is reused unless it became
+    # unusable meanwhile; past the window (other work ran in between, or the thread sat
+    # idle) Django's rules apply again.
     kept_open, _state.kept_open = _state.kept_open, False
-    if kept_open and _within_reuse_window():
-        # Kept open for this call by the previous one: reuse it unless it became unusable
-        # meanwhile. Past the window (other work ran in between, or the thread sat idle)
-        # Django's rules apply again.
-        with _max_age_ignored():
-            channels_db.close_old_connections()
-        return
-    channels_db.close_old_connections()
+    _close_old_connections(keep_open=kept_open and _within_reuse_window())
+
+
+def _close_after_call() -> None:
+    _state.kept_open = _more_work_queued() and _within_reuse_window()
+    _close_old_connections(keep_open=_state.kept_open)
 
 
 class DatabaseSyncToAsync(SyncToAsync):
