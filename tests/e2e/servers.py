@@ -10,6 +10,8 @@ can run at once (for example two demo servers sharing a Redis channel layer)::
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -20,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_DIR = REPO_ROOT / "example"
@@ -157,3 +160,14 @@ def run_server(
         yield server
     finally:
         server.stop()
+
+
+async def receive(ws, timeout: float = 10) -> Any:
+    """The next message on the WebSocket ``ws``, JSON-decoded, within ``timeout`` seconds."""
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def request(ws, message: Any, timeout: float = 10) -> Any:
+    """Send ``message`` (JSON-encoded unless it is already str/bytes) and return the reply."""
+    await ws.send(message if isinstance(message, str | bytes) else json.dumps(message))
+    return await receive(ws, timeout)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import urllib.request
 from pathlib import Path
@@ -13,7 +12,7 @@ import websockets
 
 from djangochannelsrestframework.protocol import envelope
 from tests.e2e.conftest import prepare_demo_database
-from tests.e2e.servers import Server, run_server
+from tests.e2e.servers import Server, receive, request, run_server
 
 pytestmark = pytest.mark.e2e
 
@@ -28,16 +27,6 @@ SEEDED = [
 def reply(action: Any, status: int, data: Any = None, errors: Any = (), request_id: Any = None):
     """The full envelope expected from the server."""
     return envelope(action, data=data, errors=list(errors), status=status, request_id=request_id)
-
-
-async def receive(ws) -> dict[str, Any]:
-    return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
-
-
-async def request(ws, message: Any) -> dict[str, Any]:
-    """Send ``message`` (JSON-encoded unless it is already str/bytes) and return the reply."""
-    await ws.send(message if isinstance(message, str | bytes) else json.dumps(message))
-    return await receive(ws)
 
 
 async def assert_still_usable(ws) -> None:

@@ -12,7 +12,7 @@ import websockets
 from websockets.exceptions import ConnectionClosed
 
 from tests.e2e.conftest import prepare_demo_database
-from tests.e2e.servers import Server, run_server
+from tests.e2e.servers import Server, request, run_server
 
 pytestmark = pytest.mark.e2e
 
@@ -31,11 +31,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str
         ).fetchone()
     with run_server(env=env) as server:
         yield server, token
-
-
-async def request(ws, message) -> dict:
-    await ws.send(message if isinstance(message, str | bytes) else json.dumps(message))
-    return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
 
 
 async def test_a_token_subprotocol_is_accepted_by_a_real_client(demo):

@@ -17,15 +17,11 @@ import pytest
 import websockets
 
 from tests.e2e.conftest import prepare_demo_database
-from tests.e2e.servers import EXAMPLE_DIR, REPO_ROOT, run_server
+from tests.e2e.servers import EXAMPLE_DIR, REPO_ROOT, receive, run_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
 IDLE_SECONDS = 30
-
-
-async def receive(ws, timeout: float = 10) -> dict:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
 
 
 def save_from_a_plain_process(env: dict[str, str], email: str) -> None:

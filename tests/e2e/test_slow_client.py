@@ -26,7 +26,7 @@ from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.uri import parse_uri
 
-from tests.e2e.servers import Server, run_server
+from tests.e2e.servers import Server, request, run_server
 
 pytestmark = pytest.mark.e2e
 
@@ -99,11 +99,6 @@ class StalledClient:
         self.sock.close()
 
 
-async def request(ws, message) -> dict:
-    await ws.send(json.dumps(message))
-    return json.loads(await asyncio.wait_for(ws.recv(), 30))
-
-
 async def drain(client: StalledClient) -> list[int]:
     """Read news events until none arrives for a second; return their sequence numbers."""
     messages = await asyncio.to_thread(client.receive, 1.0)
@@ -125,7 +120,7 @@ async def test_a_client_that_stops_reading_loses_the_newest_events_only(server: 
     assert (await watch(slow))["response_status"] == 201
     rss_before = rss_kib(server.process.pid)
 
-    published = await request(fast, {"action": "publish", "count": EVENTS, "size": EVENT_SIZE})
+    published = await request(fast, {"action": "publish", "count": EVENTS, "size": EVENT_SIZE}, 30)
     assert published["data"] == {"published": EVENTS}
     await asyncio.sleep(1)
     rss_after = rss_kib(server.process.pid)
@@ -140,7 +135,7 @@ async def test_a_client_that_stops_reading_loses_the_newest_events_only(server: 
     # keeping all 1000 events would take over 64 MiB.
     assert rss_after - rss_before < 32 * 1024, (rss_before, rss_after, len(seqs))
 
-    await request(fast, {"action": "publish", "count": 3, "size": 10, "start": EVENTS})
+    await request(fast, {"action": "publish", "count": 3, "size": 10, "start": EVENTS}, 30)
     assert await drain(slow) == [EVENTS, EVENTS + 1, EVENTS + 2]
     slow.close()
     await fast.close()
@@ -151,10 +146,10 @@ async def test_other_clients_are_served_while_one_is_stalled(server: Server):
     slow = StalledClient(server)
     fast = await connect(server.ws_url(), max_size=None)
     await watch(slow)
-    await request(fast, {"action": "publish", "count": 300, "size": EVENT_SIZE})
+    await request(fast, {"action": "publish", "count": 300, "size": EVENT_SIZE}, 30)
     for _ in range(20):
         reply = await asyncio.wait_for(
-            request(fast, {"action": "publish", "count": 0, "size": 0}), 2
+            request(fast, {"action": "publish", "count": 0, "size": 0}, 30), 2
         )
         assert reply["response_status"] == 200
     slow.close()
@@ -173,7 +168,7 @@ async def test_a_client_that_leaves_frames_unread_is_closed_with_4429(server: Se
     for batch in range(20):
         start = batch * LAYER_CAPACITY
         message = {"action": "publish", "count": LAYER_CAPACITY, "size": EVENT_SIZE}
-        await request(fast, {**message, "start": start})
+        await request(fast, {**message, "start": start}, 30)
         await asyncio.sleep(0.2)
     await asyncio.sleep(3)
 
@@ -181,6 +176,6 @@ async def test_a_client_that_leaves_frames_unread_is_closed_with_4429(server: Se
     assert seqs == sorted(set(seqs)) and len(seqs) < 20 * LAYER_CAPACITY
     assert slow.close_code == 4429, len(seqs)
     # The server is still serving other clients.
-    assert (await request(fast, {"action": "watch", "request_id": 2}))["response_status"] == 201
+    assert (await request(fast, {"action": "watch", "request_id": 2}, 30))["response_status"] == 201
     slow.close()
     await fast.close()
