@@ -20,8 +20,8 @@ from djangochannelsrestframework import consumers
 from djangochannelsrestframework.consumers import APIConsumerMetaclass, AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.permissions import AllowAny, BasePermission
-from djangochannelsrestframework.protocol import envelope
 from djangochannelsrestframework.testing import APICommunicator, connected
+from tests.helpers import error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,10 +116,6 @@ async def assert_still_usable(client):
         "response_status": 200,
         "request_id": "after",
     }
-
-
-def error(status, errors, action, request_id=1):
-    return envelope(action, errors=errors, status=status, request_id=request_id)
 
 
 @pytest.fixture

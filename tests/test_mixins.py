@@ -22,6 +22,7 @@ from djangochannelsrestframework.testing import connected
 from tests.app.consumers import NoteConsumer, UserConsumer
 from tests.app.models import Note, SlugItem
 from tests.app.serializers import NoteSerializer, SlugItemSerializer
+from tests.helpers import error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
@@ -98,17 +99,7 @@ async def assert_still_usable(client):
 
 
 def ok(action, data, status=200, request_id=1):
-    return {
-        "errors": [],
-        "data": data,
-        "action": action,
-        "response_status": status,
-        "request_id": request_id,
-    }
-
-
-def error(status, errors, action, request_id=1):
-    return envelope(action, errors=errors, status=status, request_id=request_id)
+    return envelope(action, data, status=status, request_id=request_id)
 
 
 @pytest.fixture
