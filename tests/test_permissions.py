@@ -9,14 +9,7 @@ from rest_framework import permissions as drf
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
-from djangochannelsrestframework.mixins import (
-    CreateModelMixin,
-    DeleteModelMixin,
-    ListModelMixin,
-    PatchModelMixin,
-    RetrieveModelMixin,
-    UpdateModelMixin,
-)
+from djangochannelsrestframework.mixins import PatchModelMixin, RetrieveModelMixin
 from djangochannelsrestframework.permissions import (
     AND,
     NOT,
@@ -30,6 +23,7 @@ from djangochannelsrestframework.permissions import (
     _ensure_base,
 )
 from djangochannelsrestframework.testing import APICommunicator, connected
+from tests.app.consumers import NoteConsumer
 from tests.app.models import Note
 from tests.app.serializers import NoteSerializer
 
@@ -126,17 +120,7 @@ class PingConsumer(AsyncAPIConsumer):
         return "pong", 200
 
 
-class RecordingNoteConsumer(
-    ListModelMixin,
-    RetrieveModelMixin,
-    CreateModelMixin,
-    UpdateModelMixin,
-    PatchModelMixin,
-    DeleteModelMixin,
-    GenericAsyncAPIConsumer,
-):
-    queryset = Note.objects.all()
-    serializer_class = NoteSerializer
+class RecordingNoteConsumer(NoteConsumer):
     permission_classes = [RecordMethod]
 
     @action()

@@ -5,19 +5,10 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 
-from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
-from djangochannelsrestframework.mixins import (
-    CreateModelMixin,
-    DeleteModelMixin,
-    ListModelMixin,
-    PatchModelMixin,
-    RetrieveModelMixin,
-    UpdateModelMixin,
-)
 from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
 from djangochannelsrestframework.permissions import IsAuthenticated
+from tests.app.consumers import NoteConsumer
 from tests.app.models import Note
-from tests.app.serializers import NoteSerializer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("any_channel_layer")]
 User = get_user_model()
@@ -25,20 +16,9 @@ User = get_user_model()
 NOT_FOUND = ["Not found"]
 
 
-class OwnNotesConsumer(
-    ObserverModelInstanceMixin,
-    ListModelMixin,
-    RetrieveModelMixin,
-    PatchModelMixin,
-    UpdateModelMixin,
-    CreateModelMixin,
-    DeleteModelMixin,
-    GenericAsyncAPIConsumer,
-):
+class OwnNotesConsumer(ObserverModelInstanceMixin, NoteConsumer):
     """Every action and subscription sees the connected user's own notes only."""
 
-    queryset = Note.objects.all()
-    serializer_class = NoteSerializer
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self, **kwargs):
