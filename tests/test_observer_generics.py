@@ -9,7 +9,6 @@ import contextlib
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.db.backends.utils import CursorWrapper
 
@@ -21,34 +20,20 @@ from tests.app.observer_consumers import (
     PerSubscriberNoteConsumer,
     UserInstanceConsumer,
 )
+from tests.helpers import connect
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("any_channel_layer")]
 User = get_user_model()
 
 
-async def connected(consumer_class, user=None):
-    application = consumer_class.as_asgi()
-    if user is not None:
-        inner = application
-
-        async def application(scope, receive, send):
-            return await inner({**scope, "user": user}, receive, send)
-
-    communicator = WebsocketCommunicator(application, "/ws/")
-    ok, _ = await communicator.connect()
-    assert ok
-    return communicator
-
-
 async def subscribe(client, pk, request_id):
-    await client.send_json_to({"action": "subscribe_instance", "pk": pk, "request_id": request_id})
-    return await client.receive_json_from()
+    return await client.request(action="subscribe_instance", pk=pk, request_id=request_id)
 
 
 async def test_subscribe_instance_acknowledges_with_201():
     """``subscribe_instance`` replies 201 with ``data: null``."""
     user = await User.objects.acreate(username="u1")
-    client = await connected(UserInstanceConsumer)
+    client = await connect(UserInstanceConsumer)
     assert await subscribe(client, user.pk, 4) == {
         "action": "subscribe_instance",
         "errors": [],
@@ -62,7 +47,7 @@ async def test_subscribe_instance_acknowledges_with_201():
 async def test_updates_and_deletion_reach_the_subscriber():
     """A committed change arrives as ``update`` 200 with fresh data; deletion as 204."""
     user = await User.objects.acreate(username="u1", email="a@example.com")
-    client = await connected(UserInstanceConsumer)
+    client = await connect(UserInstanceConsumer)
     await subscribe(client, user.pk, 4)
     user.email = "b@example.com"
     await user.asave()
@@ -90,7 +75,7 @@ async def test_other_instances_and_models_do_not_leak_in():
     user = await User.objects.acreate(username="watched")
     other = await User.objects.acreate(username="other")
     note = await Note.objects.acreate(pk=user.pk, title="same pk, other model")
-    client = await connected(UserInstanceConsumer)
+    client = await connect(UserInstanceConsumer)
     await subscribe(client, user.pk, 1)
     other.email = "x@example.com"
     await other.asave()
@@ -103,7 +88,7 @@ async def test_other_instances_and_models_do_not_leak_in():
 async def test_unsubscribe_instance_stops_delivery():
     """``unsubscribe_instance`` replies 204 and no further events arrive."""
     user = await User.objects.acreate(username="u1")
-    client = await connected(UserInstanceConsumer)
+    client = await connect(UserInstanceConsumer)
     await subscribe(client, user.pk, 4)
     await client.send_json_to({"action": "unsubscribe_instance", "pk": user.pk, "request_id": 4})
     assert await client.receive_json_from() == {
@@ -123,7 +108,7 @@ async def test_unsubscribing_one_request_id_keeps_the_others():
     other instances' subscriptions with the same request id are untouched."""
     first = await User.objects.acreate(username="first")
     second = await User.objects.acreate(username="second")
-    client = await connected(UserInstanceConsumer)
+    client = await connect(UserInstanceConsumer)
     await subscribe(client, first.pk, 1)
     await subscribe(client, first.pk, 2)
     await subscribe(client, second.pk, 1)
@@ -140,7 +125,7 @@ async def test_unsubscribing_one_request_id_keeps_the_others():
 async def test_every_subscribing_request_id_gets_its_own_message():
     """Two request ids on one instance each get the update."""
     user = await User.objects.acreate(username="u1")
-    client = await connected(UserInstanceConsumer)
+    client = await connect(UserInstanceConsumer)
     await subscribe(client, user.pk, 1)
     await subscribe(client, user.pk, 2)
     await user.asave()
@@ -151,7 +136,7 @@ async def test_every_subscribing_request_id_gets_its_own_message():
 
 async def test_subscribe_needs_a_request_id_and_an_existing_instance():
     """No request id → 400; an unknown pk → 404; the socket stays usable."""
-    client = await connected(UserInstanceConsumer)
+    client = await connect(UserInstanceConsumer)
     await client.send_json_to({"action": "subscribe_instance", "pk": 1})
     reply = await client.receive_json_from()
     assert reply["response_status"] == 400
@@ -165,7 +150,7 @@ async def test_subscribe_needs_a_request_id_and_an_existing_instance():
 async def test_reply_arrives_before_the_change_it_causes():
     """A ``patch`` by a subscriber is answered before its own subscription's update."""
     note = await Note.objects.acreate(title="before")
-    client = await connected(NoteInstanceConsumer)
+    client = await connect(NoteInstanceConsumer)
     await subscribe(client, note.pk, 1)
     await client.send_json_to(
         {"action": "patch", "pk": note.pk, "data": {"title": "after"}, "request_id": 2}
@@ -183,7 +168,7 @@ async def test_reply_arrives_before_the_change_it_causes():
 async def test_a_subscriber_denied_the_event_gets_nothing():
     """If the permission check for ``update`` fails, no data is sent (1.3 sent it)."""
     note = await Note.objects.acreate(title="secret")
-    client = await connected(NoUpdatesNoteConsumer)
+    client = await connect(NoUpdatesNoteConsumer)
     await subscribe(client, note.pk, 1)
     note.title = "changed"
     await note.asave()
@@ -196,10 +181,10 @@ async def test_object_permissions_are_checked_at_subscribe_time():
     owner = await User.objects.acreate(username="owner")
     stranger = await User.objects.acreate(username="stranger")
     note = await Note.objects.acreate(title="mine", owner=owner)
-    client = await connected(OwnerNoteConsumer, user=stranger)
+    client = await connect(OwnerNoteConsumer, user=stranger)
     reply = await subscribe(client, note.pk, 1)
     assert reply["response_status"] == 403
-    owner_client = await connected(OwnerNoteConsumer, user=owner)
+    owner_client = await connect(OwnerNoteConsumer, user=owner)
     assert (await subscribe(owner_client, note.pk, 1))["response_status"] == 201
     note.title = "changed"
     await note.asave()
@@ -234,7 +219,7 @@ async def queries_for_update_seen_by(consumer_class, subscribers):
     note = await Note.objects.acreate(title="popular")
     clients = []
     for index in range(subscribers):
-        client = await connected(consumer_class)
+        client = await connect(consumer_class)
         await subscribe(client, note.pk, index)
         clients.append(client)
     note.title = "changed"
@@ -263,7 +248,7 @@ async def test_no_group_or_bookkeeping_is_left_after_500_connections():
     """500 connect → subscribe → disconnect cycles leave the layer's groups empty."""
     note = await Note.objects.acreate(title="busy")
     for index in range(500):
-        client = await connected(NoteInstanceConsumer)
+        client = await connect(NoteInstanceConsumer)
         await subscribe(client, note.pk, index)
         await client.disconnect()
     layer = get_channel_layer()
@@ -290,7 +275,7 @@ async def test_an_override_of_handle_observed_action_receives_the_13_body():
     arguments, as in 1.3; the data serialized once for everyone travels beside them."""
     RecordingNoteConsumer.seen = []
     note = await Note.objects.acreate(title="watched")
-    client = await connected(RecordingNoteConsumer)
+    client = await connect(RecordingNoteConsumer)
     assert (await subscribe(client, note.pk, 1))["response_status"] == 201
     note.title = "changed"
     await note.asave()
