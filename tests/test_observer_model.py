@@ -8,7 +8,6 @@ import decimal
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -23,21 +22,15 @@ from tests.app.observer_consumers import (
     UserDataConsumer,
     UsernameGroupsConsumer,
 )
+from tests.helpers import connect
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("any_channel_layer")]
 User = get_user_model()
 
 
-async def connected(consumer_class):
-    communicator = WebsocketCommunicator(consumer_class.as_asgi(), "/ws/")
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
 async def test_create_and_delete_arrive_with_the_default_body():
     """Without a serializer the body is ``{"pk": pk}`` and the type is the handler name."""
-    client = await connected(UserChangesConsumer)
+    client = await connect(UserChangesConsumer)
     user = await User.objects.acreate(username="test")
     assert await client.receive_json_from() == {
         "action": "create",
@@ -57,7 +50,7 @@ async def test_create_and_delete_arrive_with_the_default_body():
 
 async def test_serializer_class_builds_the_body():
     """``serializer_class=`` serializes the instance (write-only fields left out)."""
-    client = await connected(UserDataConsumer)
+    client = await connect(UserDataConsumer)
     user = await User.objects.acreate(username="test", email="t@example.com")
     reply = await client.receive_json_from()
     assert reply == {
@@ -76,7 +69,7 @@ async def test_serializer_class_builds_the_body():
 
 async def test_custom_groups_deliver_only_subscribed_groups_with_request_ids():
     """Subscribers get only their groups' events, with the request ids they subscribed with."""
-    client = await connected(UsernameGroupsConsumer)
+    client = await connect(UsernameGroupsConsumer)
     await client.send_json_to({"action": "watch", "username": "test", "request_id": 5})
     assert (await client.receive_json_from())["response_status"] == 201
     await User.objects.acreate(username="test2")
@@ -92,7 +85,7 @@ async def test_custom_groups_deliver_only_subscribed_groups_with_request_ids():
 
 async def test_unsubscribe_stops_delivery_for_that_request_id_only():
     """After ``unsubscribe(request_id=5)`` nothing more arrives for 5; 6 still receives."""
-    client = await connected(UsernameGroupsConsumer)
+    client = await connect(UsernameGroupsConsumer)
     await client.send_json_to({"action": "watch", "username": "a", "request_id": 5})
     await client.send_json_to({"action": "watch", "username": "b", "request_id": 6})
     await client.send_json_to({"action": "unwatch", "username": "a", "request_id": 5})
@@ -109,8 +102,8 @@ async def test_unsubscribe_stops_delivery_for_that_request_id_only():
 async def test_moving_between_groups_is_a_delete_for_the_old_and_a_create_for_the_new():
     """A change that moves an object to another group reaches each group as what it is
     for that group: it left one (delete) and entered the other (create)."""
-    old_group = await connected(UsernameGroupsConsumer)
-    new_group = await connected(UsernameGroupsConsumer)
+    old_group = await connect(UsernameGroupsConsumer)
+    new_group = await connect(UsernameGroupsConsumer)
     await old_group.send_json_to({"action": "watch", "username": "before", "request_id": 1})
     await new_group.send_json_to({"action": "watch", "username": "after", "request_id": 2})
     await old_group.receive_json_from()
@@ -136,7 +129,7 @@ async def test_moving_between_groups_is_a_delete_for_the_old_and_a_create_for_th
 async def test_a_stale_object_still_reports_the_right_transition():
     """Old groups come from the stored row, so a copy loaded before a rename still leaves
     the group the row was really in."""
-    watcher = await connected(UsernameGroupsConsumer)
+    watcher = await connect(UsernameGroupsConsumer)
     await watcher.send_json_to({"action": "watch", "username": "renamed", "request_id": 1})
     await watcher.receive_json_from()
     user = await User.objects.acreate(username="original")
@@ -155,7 +148,7 @@ async def test_single_groups_hook_serves_both_sides():
     """One ``groups`` hook names the groups for signals and for subscriptions."""
     alice = await User.objects.acreate(username="alice")
     bob = await User.objects.acreate(username="bob")
-    client = await connected(CommentsOfUserConsumer)
+    client = await connect(CommentsOfUserConsumer)
     await client.send_json_to(
         {"action": "subscribe_comments", "user_pk": alice.pk, "request_id": 3}
     )
@@ -181,7 +174,7 @@ def create_then_update_in_one_transaction():
 
 async def test_one_message_per_object_per_transaction_with_the_first_action():
     """A create and two updates in one transaction arrive as one ``create``, after commit."""
-    client = await connected(UserDataConsumer)
+    client = await connect(UserDataConsumer)
     user = await create_then_update_in_one_transaction()
     reply = await client.receive_json_from()
     assert reply["action"] == "create"
@@ -203,7 +196,7 @@ def save_then_roll_back():
 
 async def test_rolled_back_changes_send_nothing():
     """A transaction that rolls back sends no message."""
-    client = await connected(UserChangesConsumer)
+    client = await connect(UserChangesConsumer)
     await save_then_roll_back()
     assert await client.receive_nothing()
     await client.disconnect()
@@ -227,7 +220,7 @@ async def test_savepoint_rollback_publishes_the_committed_state():
     """A save in a rolled-back savepoint is forgotten; the earlier committed save is sent
     with its own body (1.3 sent the rolled-back body)."""
     user = await User.objects.acreate(username="savepoint")
-    client = await connected(UserDataConsumer)
+    client = await connect(UserDataConsumer)
     await commit_outer_change_and_roll_back_savepoint(user)
     reply = await client.receive_json_from()
     assert (reply["action"], reply["data"]["email"]) == ("update", "committed@example.com")
@@ -255,7 +248,7 @@ async def test_saves_around_a_rolled_back_savepoint_send_one_message():
     last committed state (rolling back a savepoint rebuilds Django's list of commit
     callbacks, which once split the transaction's events in two)."""
     user = await User.objects.acreate(username="around")
-    client = await connected(UserDataConsumer)
+    client = await connect(UserDataConsumer)
     await save_again_after_a_rolled_back_savepoint(user)
     reply = await client.receive_json_from()
     assert (reply["action"], reply["data"]["email"]) == ("update", "last@example.com")
@@ -287,7 +280,7 @@ def change_inside_nested_blocks():
 
 async def test_nested_atomic_blocks_send_once_after_the_outer_commit():
     """Committed savepoints inside one transaction still give one message."""
-    client = await connected(UserDataConsumer)
+    client = await connect(UserDataConsumer)
     await change_inside_nested_blocks()
     reply = await client.receive_json_from()
     assert (reply["action"], reply["data"]["email"]) == ("create", "nested@example.com")
@@ -305,7 +298,7 @@ def delete_inside_transaction(user):
 async def test_messages_wait_for_the_commit():
     """Inside a transaction nothing is sent; the commit sends it."""
     user = await User.objects.acreate(username="doomed")
-    client = await connected(UserChangesConsumer)
+    client = await connect(UserChangesConsumer)
     pk = user.pk
     await delete_inside_transaction(user)
     assert (await client.receive_json_from())["body"] == {"pk": pk}
@@ -314,7 +307,7 @@ async def test_messages_wait_for_the_commit():
 
 async def test_uuid_decimal_and_dates_cross_the_layer_as_json():
     """UUID primary keys, decimals and dates reach the client as JSON strings/numbers."""
-    client = await connected(MeasurementConsumer)
+    client = await connect(MeasurementConsumer)
     taken_at = datetime.datetime(2024, 5, 6, 7, 8, 9, tzinfo=datetime.timezone.utc)
     measurement = await Measurement.objects.acreate(
         value=decimal.Decimal("12.345"), taken_on=datetime.date(2024, 5, 6), taken_at=taken_at
@@ -330,7 +323,7 @@ async def test_uuid_decimal_and_dates_cross_the_layer_as_json():
 
 async def test_saves_through_a_proxy_model_are_observed():
     """An observer of ``Note`` sees saves made through its proxy model."""
-    client = await connected(NoteChangesConsumer)
+    client = await connect(NoteChangesConsumer)
     note = await ProxyNote.objects.acreate(title="via proxy")
     assert await client.receive_json_from() == {
         "action": "create",
@@ -345,7 +338,7 @@ async def test_saves_through_a_proxy_model_are_observed():
 async def test_queryset_delete_is_observed():
     """``QuerySet.delete()`` sends one delete per object."""
     notes = [await Note.objects.acreate(title=f"n{i}") for i in range(2)]
-    client = await connected(NoteChangesConsumer)
+    client = await connect(NoteChangesConsumer)
     await Note.objects.filter(title__startswith="n").adelete()
     replies = [await client.receive_json_from() for _ in notes]
     assert sorted(r["data"]["pk"] for r in replies) == sorted(n.pk for n in notes)
@@ -356,7 +349,7 @@ async def test_queryset_delete_is_observed():
 async def test_observable_queryset_update_notifies_each_object():
     """``ObservableQuerySet.update()`` sends one update per changed row."""
     posts = [await Post.objects.acreate(title="draft") for _ in range(3)]
-    client = await connected(PostChangesConsumer)
+    client = await connect(PostChangesConsumer)
     changed = await database_sync_to_async(Post.objects.filter(title="draft").update)(title="final")
     assert changed == 3
     replies = [await client.receive_json_from() for _ in posts]
@@ -368,7 +361,7 @@ async def test_observable_queryset_update_notifies_each_object():
 
 async def test_observable_bulk_create_and_bulk_update_notify():
     """``bulk_create`` sends creates and ``bulk_update`` sends updates, one per object."""
-    client = await connected(PostChangesConsumer)
+    client = await connect(PostChangesConsumer)
     posts = await database_sync_to_async(Post.objects.bulk_create)(
         [Post(title="a"), Post(title="b")]
     )
@@ -386,7 +379,7 @@ async def test_observable_bulk_create_and_bulk_update_notify():
 async def test_notify_reports_writes_that_bypass_signals():
     """``notify()`` tells observers about objects changed by raw SQL or ``update()``."""
     note = await Note.objects.acreate(title="raw")
-    client = await connected(NoteChangesConsumer)
+    client = await connect(NoteChangesConsumer)
     await Note.objects.filter(pk=note.pk).aupdate(title="changed by update()")
     assert await client.receive_nothing()
     await database_sync_to_async(notify)(note, "update")
@@ -413,7 +406,7 @@ async def test_many_to_many_changes_are_updates_when_enabled(recwarn):
 
     post = await Post.objects.acreate(title="tagged")
     tag = await Tag.objects.acreate(name="t")
-    client = await connected(PostTagsConsumer)
+    client = await connect(PostTagsConsumer)
     await database_sync_to_async(post.tags.add)(tag)
     assert await client.receive_json_from() == {
         "action": "update",
@@ -429,8 +422,8 @@ async def test_many_to_many_changes_are_updates_when_enabled(recwarn):
 
 async def test_two_connections_both_receive_and_one_leaving_does_not_affect_the_other():
     """Each subscribed connection gets the event; disconnecting one leaves the other."""
-    first = await connected(UserChangesConsumer)
-    second = await connected(UserChangesConsumer)
+    first = await connect(UserChangesConsumer)
+    second = await connect(UserChangesConsumer)
     await User.objects.acreate(username="one")
     assert (await first.receive_json_from())["action"] == "create"
     assert (await second.receive_json_from())["action"] == "create"

@@ -11,6 +11,7 @@ from django.db import transaction
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.observer import observer
+from tests.helpers import connect
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("any_channel_layer")]
 User = get_user_model()
@@ -57,16 +58,9 @@ class ChatConsumer(AsyncAPIConsumer):
         return None, 200
 
 
-async def connected(consumer_class):
-    communicator = WebsocketCommunicator(consumer_class.as_asgi(), "/ws/")
-    ok, _ = await communicator.connect()
-    assert ok
-    return communicator
-
-
 async def test_a_django_signal_reaches_subscribers():
     """``user_logged_in`` sent anywhere reaches the subscribed handler with an empty body."""
-    client = await connected(LoginConsumer)
+    client = await connect(LoginConsumer)
     user = await User.objects.acreate(username="u")
     await database_sync_to_async(user_logged_in.send)(sender=User, request=None, user=user)
     assert await client.receive_json_from() == {"message": {}, "observer": True}
@@ -75,7 +69,7 @@ async def test_a_django_signal_reaches_subscribers():
 
 async def test_custom_signal_with_groups_and_serializer():
     """Only the chat subscribed to is delivered, with the subscribing request id."""
-    client = await connected(ChatConsumer)
+    client = await connect(ChatConsumer)
     await client.send_json_to({"action": "subscribe_joined", "chat_id": 7, "request_id": 3})
     await client.receive_json_from()
     await database_sync_to_async(joined_chat.send)(sender=None, chat_id=8, username="x")
@@ -93,7 +87,7 @@ async def test_custom_signal_with_groups_and_serializer():
 
 async def test_a_signal_sent_from_async_code_is_delivered():
     """Sending the signal on the event loop (an async action) works (1.3 raised)."""
-    client = await connected(ChatConsumer)
+    client = await connect(ChatConsumer)
     await client.send_json_to({"action": "subscribe_joined", "chat_id": 1, "request_id": 1})
     await client.receive_json_from()
     await client.send_json_to({"action": "join", "chat_id": 1, "username": "bo", "request_id": 2})
@@ -111,7 +105,7 @@ def send_inside_rolled_back_transaction():
 
 async def test_a_signal_sent_in_a_rolled_back_transaction_is_dropped():
     """Inside a transaction the signal's messages wait for the commit."""
-    client = await connected(ChatConsumer)
+    client = await connect(ChatConsumer)
     await client.send_json_to({"action": "subscribe_joined", "chat_id": 5, "request_id": 1})
     await client.receive_json_from()
     await send_inside_rolled_back_transaction()
