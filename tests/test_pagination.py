@@ -4,7 +4,6 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +19,7 @@ from djangochannelsrestframework.pagination import (
 from tests.app.consumers import BookListConsumer, BookStreamConsumer
 from tests.app.models import Author, Book, Genre
 from tests.app.serializers import BookSerializer
+from tests.helpers import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,16 +45,8 @@ def book(row):
     return {"id": row.pk, "title": row.title, "year": row.year, "author": row.author_id}
 
 
-async def connect(consumer, path="/ws/"):
-    communicator = WebsocketCommunicator(consumer, path)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
 async def ask(communicator, **message):
-    await communicator.send_json_to({"request_id": 1, **message})
-    return await communicator.receive_json_from()
+    return await communicator.request({"request_id": 1, **message})
 
 
 # WebsocketLimitOffsetPagination --------------------------------------------------------------
