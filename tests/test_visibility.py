@@ -2,13 +2,13 @@
 not retrieve: a per-user ``get_queryset`` hides other users' notes everywhere."""
 
 import pytest
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 
 from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
 from djangochannelsrestframework.permissions import IsAuthenticated
 from tests.app.consumers import NoteConsumer
 from tests.app.models import Note
+from tests.helpers import connect
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("any_channel_layer")]
 User = get_user_model()
@@ -45,22 +45,13 @@ async def bobs_note(bob):
     return await Note.objects.acreate(title="bob's secret", owner=bob)
 
 
-async def connect(user):
-    communicator = WebsocketCommunicator(OwnNotesConsumer.as_asgi(), "/ws/")
-    communicator.scope["user"] = user
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
 async def ask(communicator, **message):
-    await communicator.send_json_to({"request_id": 1, **message})
-    return await communicator.receive_json_from()
+    return await communicator.request({"request_id": 1, **message})
 
 
 async def test_retrieve_of_a_foreign_note_is_404(alice, bobs_note):
     """Another user's note is not found, exactly like a note that does not exist."""
-    client = await connect(alice)
+    client = await connect(OwnNotesConsumer, user=alice)
     answer = await ask(client, action="retrieve", pk=bobs_note.pk)
     assert (answer["response_status"], answer["errors"], answer["data"]) == (404, NOT_FOUND, None)
     await client.disconnect()
@@ -68,7 +59,7 @@ async def test_retrieve_of_a_foreign_note_is_404(alice, bobs_note):
 
 async def test_list_excludes_foreign_notes(alice, alices_note, bobs_note):
     """``list`` returns only the user's own notes."""
-    client = await connect(alice)
+    client = await connect(OwnNotesConsumer, user=alice)
     answer = await ask(client, action="list")
     assert [note["id"] for note in answer["data"]] == [alices_note.pk]
     await client.disconnect()
@@ -76,7 +67,7 @@ async def test_list_excludes_foreign_notes(alice, alices_note, bobs_note):
 
 async def test_subscribing_to_a_foreign_note_is_404(alice, bobs_note):
     """``subscribe_instance`` refuses a note the user cannot retrieve."""
-    client = await connect(alice)
+    client = await connect(OwnNotesConsumer, user=alice)
     answer = await ask(client, action="subscribe_instance", pk=bobs_note.pk)
     assert (answer["response_status"], answer["data"]) == (404, None)
     await client.disconnect()
@@ -93,7 +84,7 @@ async def test_subscribing_to_a_foreign_note_is_404(alice, bobs_note):
 )
 async def test_writes_to_a_foreign_note_are_404_and_change_nothing(alice, bobs_note, message):
     """patch, update and delete of another user's note answer 404 and leave it untouched."""
-    client = await connect(alice)
+    client = await connect(OwnNotesConsumer, user=alice)
     answer = await ask(client, pk=bobs_note.pk, **message)
     assert (answer["response_status"], answer["errors"], answer["data"]) == (404, NOT_FOUND, None)
     stored = await Note.objects.aget(pk=bobs_note.pk)
@@ -103,7 +94,7 @@ async def test_writes_to_a_foreign_note_are_404_and_change_nothing(alice, bobs_n
 
 async def test_updates_of_foreign_notes_are_not_delivered(alice, bob, alices_note, bobs_note):
     """A subscriber of their own note receives nothing when another user's note changes."""
-    client = await connect(alice)
+    client = await connect(OwnNotesConsumer, user=alice)
     assert (await ask(client, action="subscribe_instance", pk=alices_note.pk))[
         "response_status"
     ] == 201
@@ -119,7 +110,7 @@ async def test_updates_of_foreign_notes_are_not_delivered(alice, bob, alices_not
 
 async def test_a_note_given_away_is_no_longer_delivered(alice, bob, alices_note):
     """After a note changes owner, its former owner's subscription gets no data of it."""
-    client = await connect(alice)
+    client = await connect(OwnNotesConsumer, user=alice)
     await ask(client, action="subscribe_instance", pk=alices_note.pk)
     alices_note.owner = bob
     alices_note.title = "now bob's secret"
@@ -133,8 +124,8 @@ async def test_a_note_given_away_is_no_longer_delivered(alice, bob, alices_note)
 
 async def test_the_owner_still_receives_their_updates(alice, bob, alices_note):
     """The rule hides foreign notes only: a second subscriber who owns the note gets it."""
-    alices_client = await connect(alice)
-    bobs_client = await connect(bob)
+    alices_client = await connect(OwnNotesConsumer, user=alice)
+    bobs_client = await connect(OwnNotesConsumer, user=bob)
     await ask(alices_client, action="subscribe_instance", pk=alices_note.pk)
     answer = await ask(bobs_client, action="subscribe_instance", pk=alices_note.pk)
     assert answer["response_status"] == 404
