@@ -5,12 +5,12 @@ import logging
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from rest_framework.exceptions import ValidationError
 
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action, detached
+from tests.helpers import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,13 +84,6 @@ class Worker(AsyncAPIConsumer):
     async def cancel_helpers(self, **kwargs):
         await self.cancel_detached_tasks("helper")
         return None, 200
-
-
-async def connect(consumer):
-    communicator = WebsocketCommunicator(consumer, "/ws/")
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
 
 
 async def until(condition, timeout=1.0):
