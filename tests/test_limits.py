@@ -4,7 +4,6 @@ many observer subscriptions it may hold."""
 import asyncio
 
 import pytest
-from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
@@ -13,6 +12,7 @@ from djangochannelsrestframework.settings import api_settings
 from djangochannelsrestframework.testing import connected
 from tests.app.models import Note
 from tests.app.observer_consumers import CommentsOfUserConsumer, NoteInstanceConsumer
+from tests.helpers import connect
 
 # Channels closes stale database connections around each consumer, which needs the db.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,13 +42,6 @@ class Waiter(AsyncAPIConsumer):
         return "pong", 200
 
 
-async def connect():
-    communicator = WebsocketCommunicator(Waiter.as_asgi(), "/ws/")
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
 def test_the_default_bound_is_64():
     """A connection may run 64 detached actions at once unless configured otherwise."""
     assert api_settings.MAX_DETACHED_TASKS == 64
@@ -57,7 +50,7 @@ def test_the_default_bound_is_64():
 @override_settings(DJANGO_CHANNELS_REST_API={"MAX_DETACHED_TASKS": 2})
 async def test_a_detached_action_beyond_the_bound_gets_429():
     """The third concurrent detached action is refused with a 429 carrying its request id."""
-    client = await connect()
+    client = await connect(Waiter)
     await client.send_json_to({"action": "wait", "request_id": 1})
     await client.send_json_to({"action": "wait", "request_id": 2})
     await client.send_json_to({"action": "wait", "request_id": 3})
@@ -74,7 +67,7 @@ async def test_a_detached_action_beyond_the_bound_gets_429():
 @override_settings(DJANGO_CHANNELS_REST_API={"MAX_DETACHED_TASKS": 2})
 async def test_running_tasks_are_unaffected_by_a_refusal():
     """The tasks already running finish and reply normally after a refused one."""
-    client = await connect()
+    client = await connect(Waiter)
     for request_id in (1, 2, 3):
         await client.send_json_to({"action": "wait", "request_id": request_id})
     assert (await client.receive_json_from())["request_id"] == 3
@@ -89,7 +82,7 @@ async def test_running_tasks_are_unaffected_by_a_refusal():
 @override_settings(DJANGO_CHANNELS_REST_API={"MAX_DETACHED_TASKS": 1})
 async def test_a_finished_task_frees_its_place():
     """Once a detached action has finished, a new one is accepted."""
-    client = await connect()
+    client = await connect(Waiter)
     await client.send_json_to({"action": "wait", "request_id": 1})
     await client.send_json_to({"action": "open"})
     replies = [await client.receive_json_from() for _ in range(2)]
@@ -102,7 +95,7 @@ async def test_a_finished_task_frees_its_place():
 @override_settings(DJANGO_CHANNELS_REST_API={"MAX_DETACHED_TASKS": 1})
 async def test_inline_actions_are_not_counted():
     """Only detached work counts: ordinary actions are answered while the bound is reached."""
-    client = await connect()
+    client = await connect(Waiter)
     await client.send_json_to({"action": "wait", "request_id": 1})
     await client.send_json_to({"action": "ping", "request_id": 2})
     assert (await client.receive_json_from())["data"] == "pong"
@@ -112,7 +105,7 @@ async def test_inline_actions_are_not_counted():
 @override_settings(DJANGO_CHANNELS_REST_API={"MAX_DETACHED_TASKS": None})
 async def test_none_means_no_bound():
     """``MAX_DETACHED_TASKS = None`` lets a connection run any number of detached actions."""
-    client = await connect()
+    client = await connect(Waiter)
     for request_id in range(100):
         await client.send_json_to({"action": "wait", "request_id": request_id})
     await client.send_json_to({"action": "open"})
