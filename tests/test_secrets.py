@@ -2,7 +2,6 @@
 write-only field in any reply or observer delivery."""
 
 import pytest
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, connection
@@ -11,6 +10,7 @@ from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from tests.app.consumers import UserConsumer
 from tests.app.observer_consumers import UserInstanceConsumer
+from tests.helpers import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
@@ -62,13 +62,6 @@ class Leaky(AsyncAPIConsumer):
     @action()
     async def bad_return(self, **kwargs):
         return {"unserialisable": object(), "note": SECRET}, 200
-
-
-async def connect(app):
-    communicator = WebsocketCommunicator(app, "/ws/")
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
 
 
 async def raw_reply(communicator, message):
