@@ -12,18 +12,12 @@ from djangochannelsrestframework import permissions
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import CreateModelMixin, RetrieveModelMixin
-from djangochannelsrestframework.testing import APICommunicator
 from tests.app.consumers import NoteConsumer
 from tests.app.models import Note
+from tests.helpers import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
-
-
-async def connect(consumer, user=None, headers=()):
-    communicator = APICommunicator(consumer, "/ws/", headers=list(headers), user=user)
-    assert (await communicator.connect())[0]
-    return communicator
 
 
 async def ask(communicator, **message):
