@@ -14,10 +14,10 @@ from djangochannelsrestframework.filters import query_params
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import ListModelMixin, RetrieveModelMixin
 from djangochannelsrestframework.pagination import WebsocketLimitOffsetPagination
-from djangochannelsrestframework.testing import APICommunicator
 from tests.app.consumers import BookSearchConsumer, BookStreamConsumer
 from tests.app.models import Author, Book, Note
 from tests.app.serializers import BookSerializer, NoteSerializer
+from tests.helpers import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,12 +39,6 @@ def make_shelf():
 @pytest.fixture
 async def shelf():
     return await database_sync_to_async(make_shelf)()
-
-
-async def connect(consumer, scope_user=None):
-    communicator = APICommunicator(consumer, "/ws/", user=scope_user)
-    assert (await communicator.connect())[0]
-    return communicator
 
 
 async def ask(communicator, **message):
@@ -214,7 +208,7 @@ async def test_backends_see_the_connection_user_as_request_user():
     bob = await User.objects.acreate(username="bob")
     mine = await Note.objects.acreate(title="mine", owner=ada)
     theirs = await Note.objects.acreate(title="theirs", owner=bob)
-    client = await connect(MyNotes.as_asgi(), scope_user=ada)
+    client = await connect(MyNotes.as_asgi(), user=ada)
     assert [row["title"] for row in (await ask(client, action="list"))["data"]] == ["mine"]
     assert (await ask(client, action="retrieve", pk=mine.pk))["response_status"] == 200
     assert (await ask(client, action="retrieve", pk=theirs.pk))["response_status"] == 404
