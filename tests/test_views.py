@@ -16,10 +16,10 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from djangochannelsrestframework.consumers import DjangoViewAsConsumer, view_as_consumer
-from djangochannelsrestframework.testing import APICommunicator
 from djangochannelsrestframework.views import DEFAULT_MAPPED_ACTIONS
 from tests.app.models import Note
 from tests.app.serializers import NoteSerializer
+from tests.helpers import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,19 +80,13 @@ async def async_view(request, *args, **kwargs):
     return JsonResponse({"async": True})
 
 
-async def connect(app, path="/", user=None):
-    communicator = APICommunicator(app, path, user=user)
-    assert (await communicator.connect())[0]
-    return communicator
-
-
 async def ask(communicator, **message):
     return await communicator.request({"request_id": 1, **message})
 
 
 async def test_an_api_view_answers_retrieve():
     """``retrieve`` is a GET; the view's ``Response.data`` is the reply data (1.3 test)."""
-    client = await connect(view_as_consumer(ListView.as_view()))
+    client = await connect(view_as_consumer(ListView.as_view()), "/")
     assert await ask(client, action="retrieve") == {
         "errors": [],
         "data": ["test1", "test2"],
@@ -105,7 +99,7 @@ async def test_an_api_view_answers_retrieve():
 
 async def test_query_becomes_request_get_with_its_json_types():
     """``query`` fills ``request.GET``; values keep their JSON types (1.3 test)."""
-    client = await connect(view_as_consumer(EchoView.as_view()))
+    client = await connect(view_as_consumer(EchoView.as_view()), "/")
     reply = await ask(client, action="retrieve", query={"value": 1, "othervalue": 42})
     assert reply["data"] == {"value": 1, "othervalue": 42}
     await client.disconnect()
@@ -113,7 +107,7 @@ async def test_query_becomes_request_get_with_its_json_types():
 
 async def test_parameters_become_view_kwargs():
     """``parameters`` are the view's URL keyword arguments (1.3 test, a ViewSet mapping)."""
-    client = await connect(view_as_consumer(PkViewSet.as_view({"get": "retrieve"})))
+    client = await connect(view_as_consumer(PkViewSet.as_view({"get": "retrieve"})), "/")
     reply = await ask(client, action="retrieve", parameters={"pk": 42})
     assert reply["data"] == {"pk": 42, "type": "int"}
     await client.disconnect()
@@ -121,7 +115,7 @@ async def test_parameters_become_view_kwargs():
 
 async def test_data_is_the_body_drf_reads_as_request_data():
     """``data`` arrives as a JSON body: DRF's ``request.data`` sees it (1.3 lost it)."""
-    client = await connect(view_as_consumer(EchoView.as_view()))
+    client = await connect(view_as_consumer(EchoView.as_view()), "/")
     reply = await ask(
         client, action="create", data={"title": "x", "tags": [1, 2]}, parameters={"pk": 3}
     )
@@ -138,7 +132,7 @@ async def test_data_is_the_body_drf_reads_as_request_data():
 async def test_a_model_viewset_creates_and_lists_with_a_custom_mapping():
     """``mapped_actions`` replaces the default mapping, e.g. ``create`` as ``POST``."""
     view = NoteViewSet.as_view({"get": "list", "post": "create"})
-    client = await connect(view_as_consumer(view, {"list": "GET", "create": "POST"}))
+    client = await connect(view_as_consumer(view, {"list": "GET", "create": "POST"}), "/")
     created = await ask(client, action="create", data={"title": "hello"})
     assert created["response_status"] == 201
     note = await Note.objects.aget()
@@ -154,7 +148,7 @@ async def test_a_model_viewset_creates_and_lists_with_a_custom_mapping():
 async def test_view_validation_errors_arrive_as_the_views_data():
     """DRF error responses keep their status; their body is the data, ``errors`` is empty."""
     view = NoteViewSet.as_view({"post": "create"})
-    client = await connect(view_as_consumer(view, {"create": "POST"}))
+    client = await connect(view_as_consumer(view, {"create": "POST"}), "/")
     reply = await ask(client, action="create", data={"body": "no title"})
     assert reply["response_status"] == 400
     assert reply["errors"] == []
@@ -165,7 +159,7 @@ async def test_view_validation_errors_arrive_as_the_views_data():
 
 async def test_drf_exceptions_in_the_view_arrive_as_detail():
     """An ``APIException`` raised by the view is ``{"detail": ...}`` with its status."""
-    client = await connect(view_as_consumer(MissingView.as_view()))
+    client = await connect(view_as_consumer(MissingView.as_view()), "/")
     reply = await ask(client, action="retrieve")
     assert (reply["response_status"], reply["data"], reply["errors"]) == (
         404,
@@ -177,7 +171,7 @@ async def test_drf_exceptions_in_the_view_arrive_as_detail():
 
 async def test_a_plain_django_view_raising_http404_is_the_standard_404():
     """A Django view's ``Http404`` is the usual ``["Not found"]`` error reply."""
-    client = await connect(view_as_consumer(plain_view))
+    client = await connect(view_as_consumer(plain_view), "/")
     reply = await ask(client, action="retrieve", parameters={"missing": True})
     assert (reply["response_status"], reply["errors"], reply["data"]) == (404, ["Not found"], None)
     await client.disconnect()
@@ -185,7 +179,7 @@ async def test_a_plain_django_view_raising_http404_is_the_standard_404():
 
 async def test_a_plain_django_view_body_is_sent_as_text():
     """A non-DRF response is sent as its decoded text, or hex when it is not UTF-8."""
-    client = await connect(view_as_consumer(plain_view))
+    client = await connect(view_as_consumer(plain_view), "/")
     assert (await ask(client, action="list"))["data"] == "hello GET"
     assert (await ask(client, action="list", parameters={"binary": 1}))["data"] == "ff00"
     await client.disconnect()
@@ -193,14 +187,14 @@ async def test_a_plain_django_view_body_is_sent_as_text():
 
 async def test_an_async_django_view_works():
     """``async def`` views are awaited."""
-    client = await connect(view_as_consumer(async_view))
+    client = await connect(view_as_consumer(async_view), "/")
     assert (await ask(client, action="list"))["data"] == '{"async": true}'
     await client.disconnect()
 
 
 async def test_unknown_actions_are_405():
     """Only the mapped actions exist; ``delete`` is not in the default mapping."""
-    client = await connect(view_as_consumer(ListView.as_view()))
+    client = await connect(view_as_consumer(ListView.as_view()), "/")
     reply = await ask(client, action="delete")
     assert (reply["response_status"], reply["errors"]) == (405, ['Method "delete" not allowed.'])
     await client.disconnect()
@@ -210,7 +204,7 @@ async def test_unknown_actions_are_405():
 @pytest.mark.parametrize("value", [[1, 2], "a=b", 3, True])
 async def test_non_object_query_or_parameters_are_a_400(key, value):
     """``query`` and ``parameters`` must be objects; anything else is a 400, not a crash."""
-    client = await connect(view_as_consumer(EchoView.as_view()))
+    client = await connect(view_as_consumer(EchoView.as_view()), "/")
     reply = await ask(client, action="retrieve", **{key: value})
     assert reply["response_status"] == 400
     assert (await ask(client, action="retrieve"))["response_status"] == 200
@@ -221,12 +215,12 @@ async def test_the_view_sees_the_connection_user_and_no_csrf_check():
     """``request.user`` is the scope's user; session-authenticated writes are not CSRF-refused."""
     user = await get_user_model().objects.acreate(username="ada")
     consumer = view_as_consumer(WhoAmI.as_view(), {"retrieve": "GET", "create": "POST"})
-    anonymous = await connect(consumer)
+    anonymous = await connect(consumer, "/")
     denied = await ask(anonymous, action="retrieve")
     assert denied["response_status"] == 403
     assert "detail" in denied["data"]
     await anonymous.disconnect()
-    client = await connect(consumer, user=user)
+    client = await connect(consumer, "/", user=user)
     assert (await ask(client, action="retrieve"))["data"] == {"username": "ada"}
     posted = await ask(client, action="create", data={"a": 1})
     assert posted["response_status"] == 200
@@ -248,8 +242,8 @@ async def test_concurrent_connections_keep_their_own_state():
     ada = await User.objects.acreate(username="ada")
     bob = await User.objects.acreate(username="bob")
     consumer = view_as_consumer(WhoAmI.as_view())
-    first = await connect(consumer, user=ada)
-    second = await connect(consumer, user=bob)
+    first = await connect(consumer, "/", user=ada)
+    second = await connect(consumer, "/", user=bob)
     for _ in range(3):
         await asyncio.gather(
             first.send_json_to({"action": "retrieve", "request_id": "a"}),
@@ -284,7 +278,7 @@ async def test_a_subclass_may_set_view_as_a_plain_attribute():
         view = ListView.as_view()
         actions = {"list": "GET"}
 
-    client = await connect(Direct.as_asgi())
+    client = await connect(Direct.as_asgi(), "/")
     assert (await ask(client, action="list"))["data"] == ["test1", "test2"]
     await client.disconnect()
 
@@ -295,7 +289,7 @@ async def test_a_view_error_does_not_close_the_connection():
     def broken(request, *args, **kwargs):
         raise RuntimeError("boom")
 
-    client = await connect(view_as_consumer(broken))
+    client = await connect(view_as_consumer(broken), "/")
     assert (await ask(client, action="list"))["response_status"] == 500
     assert (await ask(client, action="list"))["response_status"] == 500
     await client.disconnect()
@@ -317,7 +311,7 @@ class ThrottledViewConsumer(DjangoViewAsConsumer):
 
 async def test_throttles_apply_to_wrapped_views():
     """The consumer's ``throttle_classes`` are checked before the view is called."""
-    client = await connect(ThrottledViewConsumer())
+    client = await connect(ThrottledViewConsumer(), "/")
     reply = await ask(client, action="retrieve")
     assert reply["response_status"] == 429
     assert "7 seconds" in reply["errors"][0]
