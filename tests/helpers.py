@@ -30,3 +30,8 @@ async def connect(
     accepted, close_code = await communicator.connect()
     assert accepted, f"the consumer refused the connection (close code {close_code})"
     return communicator
+
+
+async def ask(communicator: APICommunicator, **message: Any) -> dict[str, Any]:
+    """The reply to ``message``, sent with ``request_id`` 1 unless it names one."""
+    return await communicator.request({"request_id": 1, **message})

@@ -14,14 +14,10 @@ from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import CreateModelMixin, RetrieveModelMixin
 from tests.app.consumers import NoteConsumer
 from tests.app.models import Note
-from tests.helpers import connect
+from tests.helpers import ask, connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
-
-
-async def ask(communicator, **message):
-    return await communicator.request({"request_id": 1, **message})
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from djangochannelsrestframework.pagination import WebsocketLimitOffsetPaginatio
 from tests.app.consumers import BookSearchConsumer, BookStreamConsumer
 from tests.app.models import Author, Book, Note
 from tests.app.serializers import BookSerializer, NoteSerializer
-from tests.helpers import connect
+from tests.helpers import ask, connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,10 +39,6 @@ def make_shelf():
 @pytest.fixture
 async def shelf():
     return await database_sync_to_async(make_shelf)()
-
-
-async def ask(communicator, **message):
-    return await communicator.request({"request_id": 1, **message})
 
 
 def titles(reply):

@@ -19,7 +19,7 @@ from djangochannelsrestframework.pagination import (
 from tests.app.consumers import BookListConsumer, BookStreamConsumer
 from tests.app.models import Author, Book, Genre
 from tests.app.serializers import BookSerializer
-from tests.helpers import connect
+from tests.helpers import ask, connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,10 +43,6 @@ def make_books(count, title="book"):
 
 def book(row):
     return {"id": row.pk, "title": row.title, "year": row.year, "author": row.author_id}
-
-
-async def ask(communicator, **message):
-    return await communicator.request({"request_id": 1, **message})
 
 
 # WebsocketLimitOffsetPagination --------------------------------------------------------------

@@ -19,7 +19,7 @@ from djangochannelsrestframework.consumers import DjangoViewAsConsumer, view_as_
 from djangochannelsrestframework.views import DEFAULT_MAPPED_ACTIONS
 from tests.app.models import Note
 from tests.app.serializers import NoteSerializer
-from tests.helpers import connect
+from tests.helpers import ask, connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,10 +78,6 @@ def plain_view(request, *args, **kwargs):
 
 async def async_view(request, *args, **kwargs):
     return JsonResponse({"async": True})
-
-
-async def ask(communicator, **message):
-    return await communicator.request({"request_id": 1, **message})
 
 
 async def test_an_api_view_answers_retrieve():

@@ -8,7 +8,7 @@ from djangochannelsrestframework.observer.generics import ObserverModelInstanceM
 from djangochannelsrestframework.permissions import IsAuthenticated
 from tests.app.consumers import NoteConsumer
 from tests.app.models import Note
-from tests.helpers import connect
+from tests.helpers import ask, connect
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("any_channel_layer")]
 User = get_user_model()
@@ -43,10 +43,6 @@ async def alices_note(alice):
 @pytest.fixture
 async def bobs_note(bob):
     return await Note.objects.acreate(title="bob's secret", owner=bob)
-
-
-async def ask(communicator, **message):
-    return await communicator.request({"request_id": 1, **message})
 
 
 async def test_retrieve_of_a_foreign_note_is_404(alice, bobs_note):
