@@ -11,7 +11,9 @@ from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from djangochannelsrestframework.observer import notify
+from djangochannelsrestframework.consumers import AsyncAPIConsumer
+from djangochannelsrestframework.decorators import action
+from djangochannelsrestframework.observer import model_observer, notify
 from tests.app.models import Comment, Measurement, Note, Post, ProxyNote, Tag
 from tests.app.observer_consumers import (
     CommentsOfUserConsumer,
@@ -431,3 +433,37 @@ async def test_two_connections_both_receive_and_one_leaving_does_not_affect_the_
     await User.objects.acreate(username="two")
     assert (await second.receive_json_from())["action"] == "create"
     await second.disconnect()
+
+
+class TagWatcher(AsyncAPIConsumer):
+    """A model observer whose serializer returns something JSON cannot carry for one tag."""
+
+    @model_observer(Tag)
+    async def tag_activity(self, message, action, subscribing_request_ids=(), **kwargs):
+        await self.send_json({"action": action, "body": message})
+
+    @tag_activity.serializer
+    def tag_activity(self, instance, action, **kwargs):
+        return {"name": instance.name, "odd": object() if instance.name == "odd" else None}
+
+    @action()
+    async def watch(self, request_id=None, **kwargs):
+        await self.tag_activity.subscribe(request_id=request_id)
+        return None, 201
+
+
+async def test_a_model_body_that_is_not_json_is_logged_and_the_save_stands(caplog):
+    """A serializer hook returning something JSON cannot carry does not make ``save()``
+    raise or roll back: the error is logged, that change sends nothing, later ones do."""
+    client = await connect(TagWatcher)
+    assert (await client.request(action="watch", request_id=1))["response_status"] == 201
+    await Tag.objects.acreate(name="odd")
+    assert await Tag.objects.filter(name="odd").aexists()
+    assert await client.receive_nothing()
+    assert "produced a body that is not JSON" in caplog.text
+    await Tag.objects.acreate(name="plain")
+    assert await client.receive_json_from() == {
+        "action": "create",
+        "body": {"name": "plain", "odd": None},
+    }
+    await client.disconnect()
