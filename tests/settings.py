@@ -29,6 +29,8 @@ if os.environ.get("DCRF_TEST_DATABASE") == "postgres":
             "PASSWORD": os.environ.get("PGPASSWORD", "dcrf"),
             "HOST": os.environ.get("PGHOST", "127.0.0.1"),
             "PORT": os.environ.get("PGPORT", "5432"),
+            # Checkouts that share one server (git worktrees) name their test databases apart.
+            "TEST": {"NAME": os.environ.get("DCRF_TEST_PG_NAME") or None},
         }
     }
 else:
