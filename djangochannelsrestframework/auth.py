@@ -28,7 +28,7 @@ database. Outcomes:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from channels.auth import AuthMiddlewareStack
 from channels.middleware import BaseMiddleware
@@ -80,7 +80,7 @@ class TokenAuthMiddleware(BaseMiddleware):
         if self.subprotocol in offered:
             position = offered.index(self.subprotocol)
             if position + 1 < len(offered):
-                return offered[position + 1]
+                return cast("str | None", offered[position + 1])
         return None
 
     def get_query_token(self, scope: dict[str, Any]) -> str | None:
@@ -105,7 +105,7 @@ class TokenAuthMiddleware(BaseMiddleware):
                     header = value.decode("latin-1")
                     scheme = header.split(" ", 1)[0]
                     if scheme.lower() in {keyword.lower() for keyword in keywords}:
-                        return header
+                        return cast("str | None", header)
         if token is None:
             token = self.get_query_token(scope)
         return None if token is None else f"{keywords[0]} {token}"
@@ -128,7 +128,7 @@ class TokenAuthMiddleware(BaseMiddleware):
             except APIException as exc:
                 raise AuthenticationRefused(str(exc)) from None
             if result is not None:
-                return result
+                return cast("tuple[Any, Any]", result)
         raise AuthenticationRefused("No authentication class accepted the credentials.")
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:

@@ -22,15 +22,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import SyncToAsync
+from asgiref.sync import SyncToAsync, sync_to_async
 from channels import db as channels_db
-from django.db import connections
+from django.db import close_old_connections, connections
 
 from djangochannelsrestframework.settings import api_settings
 
-__all__ = ["DatabaseSyncToAsync", "database_sync_to_async"]
+__all__ = ["DatabaseSyncToAsync", "close_old_connections_at_most_every", "database_sync_to_async"]
 
 
 class _ThreadState(threading.local):
@@ -114,7 +114,13 @@ def _close_after_call() -> None:
     _close_old_connections(keep_open=_state.kept_open)
 
 
-class DatabaseSyncToAsync(SyncToAsync):
+if TYPE_CHECKING:
+    _SyncToAsync = SyncToAsync[..., Any]
+else:
+    _SyncToAsync = SyncToAsync
+
+
+class DatabaseSyncToAsync(_SyncToAsync):
     """``channels.db.database_sync_to_async`` that reuses the connection for queued calls.
 
     Use it as Channels' one: ``await database_sync_to_async(function)(*args)`` or as a
@@ -130,3 +136,26 @@ class DatabaseSyncToAsync(SyncToAsync):
 
 
 database_sync_to_async = DatabaseSyncToAsync
+
+
+class _CleanupTimer:
+    """When this process next closes stale connections from the message loop."""
+
+    due = 0.0
+
+
+_cleanup_timer = _CleanupTimer()
+
+
+async def close_old_connections_at_most_every(interval: float) -> None:
+    """Close stale database connections if ``interval`` seconds passed since the last time.
+
+    Channels closes old connections through a thread hop before every message; the sync
+    actions' own hop already does it before and after their queries, so the message loop
+    only needs to do it now and then, for async ORM use. One timer per process: the
+    connections belong to the process's database thread, not to a socket.
+    """
+    now = time.monotonic()
+    if now >= _cleanup_timer.due:
+        _cleanup_timer.due = now + interval
+        await sync_to_async(close_old_connections)()

@@ -7,18 +7,16 @@ async actions run on the event loop. Both are awaited the same way by the consum
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar, cast
 
-from channels.db import database_sync_to_async
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
-from djangochannelsrestframework.db import DatabaseSyncToAsync
+from djangochannelsrestframework.db import database_sync_to_async
+from djangochannelsrestframework.types import ActionMethod
 
 __all__ = [
     "action",
@@ -31,11 +29,10 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: What ``@action()`` makes of a method, sync or async: a coroutine function called with the
-#: message's keys whose result is ``(data, status)`` or ``None``. Parameters and result are
-#: left open so that subclasses may override an action with another signature, as
-#: ``StreamedPaginatedListMixin.list`` does.
-ActionMethod = Callable[..., Coroutine[Any, Any, Any]]
+# ``ActionMethod`` (``types.py``) is what ``@action()`` makes of a method, sync or async: a
+# coroutine function called with the message's keys whose result is ``(data, status)`` or
+# ``None``. Parameters and result are left open so that subclasses may override an action
+# with another signature, as ``StreamedPaginatedListMixin.list`` does.
 
 
 def _atomic_requests() -> bool:
@@ -52,7 +49,7 @@ def _sync_action(func: Callable[..., Any], atomic: bool | None) -> Callable[...,
                 return func(*args, **kwargs)
         return func(*args, **kwargs)
 
-    run_in_database_thread = DatabaseSyncToAsync(run)
+    run_in_database_thread = database_sync_to_async(run)
 
     @functools.wraps(func)
     async def async_action(*args: Any, **kwargs: Any) -> Any:
@@ -65,19 +62,8 @@ def _detached_action(func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[
     """Wrap an async action so that it runs as a task and replies when it finishes."""
 
     async def run(self: AsyncAPIConsumer, *args: Any, **kwargs: Any) -> None:
-        action_name = kwargs.get("action")
-        request_id = kwargs.get("request_id")
-        try:
-            result = await func(self, *args, **kwargs)
-            if isinstance(result, tuple):
-                data, status = result
-                await self.reply(
-                    action=action_name, data=data, status=status, request_id=request_id
-                )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            await self.handle_exception(exc, action=action_name, request_id=request_id)
+        work = func(self, *args, **kwargs)
+        await self.finalize(kwargs.get("action"), kwargs.get("request_id"), work)
 
     @functools.wraps(func)
     async def detached_action(self: AsyncAPIConsumer, *args: Any, **kwargs: Any) -> None:
@@ -128,3 +114,8 @@ def detached(func: F) -> F:
         self.start_detached_task(func.__name__, func(self, *args, **kwargs))
 
     return cast(F, detached_method)
+
+
+# ---- 1.3 import surface: names 1.3 users import from this module; not used here ----------
+# (``AsyncAPIConsumer``, ``database_sync_to_async`` and ``transaction`` are used above.)
+from django.conf import settings  # noqa: E402

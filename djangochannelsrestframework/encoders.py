@@ -11,7 +11,7 @@ import math
 import re
 from importlib import import_module
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from rest_framework.utils.encoders import JSONEncoder as DRFJSONEncoder
 
@@ -39,7 +39,9 @@ def dumps(content: Any) -> str:
     """Encode ``content`` as compact JSON text; raises ``TypeError`` if it cannot."""
     if orjson is not None:
         try:
-            return orjson.dumps(content, default=_default, option=_ORJSON_OPTIONS).decode()
+            return cast(
+                "str", orjson.dumps(content, default=_default, option=_ORJSON_OPTIONS).decode()
+            )
         except orjson.JSONEncodeError:
             # orjson refuses some valid data (integers beyond 64 bits); the standard library
             # encodes it identically, and raises ``TypeError`` for what truly is not JSON.

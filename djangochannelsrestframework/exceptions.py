@@ -6,9 +6,14 @@ them into one reply envelope the same way it does DRF's own exceptions.
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 
 
 class ActionMissingException(APIException):
@@ -66,3 +71,24 @@ class TooManySubscriptions(APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = _("Too many subscriptions on this connection; unsubscribe from some first.")
     default_code = "too_many_subscriptions"
+
+
+def as_api_exception(exc: BaseException) -> APIException | None:
+    """The ``APIException`` a failure is answered with; ``None`` for an unexpected one (a
+    bug, answered with a 500 that reveals nothing).
+
+    DRF exceptions stand as they are; ``Http404`` and ``DoesNotExist`` are 404
+    ``["Not found"]`` (1.3's text); Django's ``PermissionDenied`` is 403 and its
+    ``ValidationError`` 400; an ``IntegrityError`` is 409.
+    """
+    if isinstance(exc, APIException):
+        return exc
+    if exc is Http404 or isinstance(exc, Http404 | ObjectDoesNotExist):
+        return NotFound("Not found")
+    if isinstance(exc, DjangoPermissionDenied):
+        return PermissionDenied()
+    if isinstance(exc, DjangoValidationError):
+        return InvalidMessage(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, IntegrityError):
+        return Conflict()
+    return None

@@ -15,19 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urljoin
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, QueryDict
-from rest_framework.request import Request
+from django.http import QueryDict
 
 from djangochannelsrestframework.exceptions import InvalidMessage
-from djangochannelsrestframework.scope_utils import _set_query_params, request_from_scope
+from djangochannelsrestframework.protocol import QUERY_KEY
+from djangochannelsrestframework.scope_utils import MessageRequest, request_for_message
 
 __all__ = ["QUERY_KEY", "MessageRequest", "query_params", "request_for_message", "filter_queryset"]
-
-#: The message key holding query parameters (1.3's ``view_as_consumer`` uses the same key).
-QUERY_KEY = "query"
 
 _SCALARS = (str, int, float, bool)
 
@@ -64,37 +60,6 @@ def query_params(kwargs: Mapping[str, Any], key: str = QUERY_KEY) -> QueryDict:
         else:
             params[name] = _query_value(name, value)
     return params
-
-
-class MessageRequest(HttpRequest):
-    """The ``HttpRequest`` behind a message: links it builds are relative to the socket.
-
-    DRF paginators build ``next``/``previous`` links with ``build_absolute_uri``. A
-    WebSocket has no HTTP host to point at, so links are the socket path plus the query
-    string (``/ws/?page=3&search=ada``): that query string is what to send as ``query`` to
-    get the page.
-    """
-
-    def build_absolute_uri(self, location: str | None = None) -> str:
-        path = self.get_full_path()
-        return path if location is None else urljoin(path, location)
-
-
-def request_for_message(scope: dict[str, Any], params: QueryDict) -> Request:
-    """A DRF ``Request`` for the connection of ``scope`` whose query parameters are ``params``.
-
-    The scope's user is the request's user (no authentication classes run again), and
-    ``build_absolute_uri`` returns relative links, as described in ``_relative_uri``.
-    """
-    http_request = request_from_scope(scope)
-    http_request.__class__ = MessageRequest
-    http_request.method = "GET"
-    _set_query_params(http_request, params)
-    http_request.META["QUERY_STRING"] = params.urlencode()
-    request = Request(http_request, authenticators=())
-    request.user = http_request.user
-    request.auth = None
-    return request
 
 
 def filter_queryset(

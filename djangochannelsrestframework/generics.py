@@ -7,7 +7,7 @@ to the database thread; from async code call them with ``database_sync_to_async`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
@@ -20,8 +20,8 @@ from rest_framework.serializers import BaseSerializer
 from djangochannelsrestframework import filters
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.exceptions import InvalidMessage
-from djangochannelsrestframework.permissions import _call_sync
 from djangochannelsrestframework.protocol import RESERVED_MESSAGE_KEYS
+from djangochannelsrestframework.scope_utils import call_sync
 from djangochannelsrestframework.serializer_cache import prime_fields
 
 __all__ = ["GenericAsyncAPIConsumer", "AsyncAPIConsumer", "get_object_or_404"]
@@ -97,7 +97,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         if isinstance(queryset, QuerySet):
             # A fresh queryset per call, so results are never cached between messages.
             queryset = queryset.all()
-        return queryset
+        return cast("QuerySet[Any, Any]", queryset)
 
     def get_lookup_key(self) -> str:
         """The message key that names the instance (``lookup_url_kwarg`` or ``lookup_field``)."""
@@ -129,7 +129,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
             list(model._base_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
             obj = get_object_or_404(queryset, **lookup)
         self.check_object_permissions(obj, **kwargs)
-        return obj
+        return cast("Model", obj)
 
     def should_lock_object(self, queryset: QuerySet[Any], **kwargs: Any) -> bool:
         """Whether ``get_object`` should lock the row it reads until the transaction ends.
@@ -159,7 +159,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         extra = {key: value for key, value in kwargs.items() if key != "obj"}
         for permission in self.get_permissions(action=action, **kwargs):
             check = getattr(permission, "has_object_permission", None)
-            if check is not None and not _call_sync(check, self.scope, self, action, obj, **extra):
+            if check is not None and not call_sync(check, self.scope, self, action, obj, **extra):
                 raise PermissionDenied()
 
     def get_serializer(
@@ -169,7 +169,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         action_kwargs = action_kwargs or {}
         serializer_class = self.get_serializer_class(**action_kwargs)
         kwargs["context"] = self.get_serializer_context(**action_kwargs)
-        return prime_fields(serializer_class(*args, **kwargs))
+        return cast("BaseSerializer[Any]", prime_fields(serializer_class(*args, **kwargs)))
 
     def get_serializer_class(self, **kwargs: Any) -> type[BaseSerializer[Any]]:
         """The serializer for ``kwargs["action"]``: ``@action(serializer_class=...)`` or the
@@ -182,7 +182,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
                 f"'{type(self).__name__}' should either include a `serializer_class` "
                 "attribute, or override the `get_serializer_class()` method."
             )
-        return serializer_class
+        return cast("type[BaseSerializer[Any]]", serializer_class)
 
     def get_serializer_context(self, **kwargs: Any) -> dict[str, Any]:
         """Context for serializers: ``scope``, ``consumer``, and a ``request`` and ``view``

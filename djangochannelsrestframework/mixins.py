@@ -12,7 +12,7 @@ import builtins
 import weakref
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -22,9 +22,11 @@ from rest_framework.response import Response
 
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
-from djangochannelsrestframework.filters import QUERY_KEY, query_params, request_for_message
+from djangochannelsrestframework.filters import query_params
 from djangochannelsrestframework.generics import write_database
 from djangochannelsrestframework.pagination import query_from_link, takes_scope
+from djangochannelsrestframework.protocol import QUERY_KEY
+from djangochannelsrestframework.scope_utils import request_for_message
 from djangochannelsrestframework.settings import SettingDefault, api_settings
 
 if TYPE_CHECKING:
@@ -199,9 +201,12 @@ class PaginatedModelListMixin(ListModelMixin):
         if takes_scope(paginator):
             # A message key named "view" must not collide with the paginator's argument.
             message = {key: value for key, value in kwargs.items() if key != "view"}
-            return paginator.paginate_queryset(queryset, self.scope, view=self, **message)
+            return cast(
+                "list[Any] | None",
+                paginator.paginate_queryset(queryset, self.scope, view=self, **message),
+            )
         request = request_for_message(self.scope, query_params(kwargs))
-        return paginator.paginate_queryset(queryset, request, view=self)
+        return cast("list[Any] | None", paginator.paginate_queryset(queryset, request, view=self))
 
     def get_paginated_response(self, data: Any) -> Any:
         """The reply data for one page: the paginator's response data."""
@@ -240,21 +245,17 @@ class StreamedPaginatedListMixin(PaginatedModelListMixin):
 
     async def stream_pages(self, action: str, request_id: Any, **kwargs: Any) -> None:
         """Reply with each page in turn; an error ends the stream with one error reply."""
+        await self.finalize(action, request_id, self._send_pages(action, request_id, kwargs))
+
+    async def _send_pages(self, action: str, request_id: Any, kwargs: dict[str, Any]) -> None:
         page_kwargs: dict[str, Any] | None = kwargs
-        try:
-            while page_kwargs is not None:
-                await asyncio.sleep(self.sleep_time_between_pages)
-                data, status_code = await super().list(
-                    action=action, request_id=request_id, **page_kwargs
-                )
-                await self.reply(
-                    action=action, data=data, status=status_code, request_id=request_id
-                )
-                page_kwargs = self.get_next_page_kwargs(data, **page_kwargs)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            await self.handle_exception(exc, action=action, request_id=request_id)
+        while page_kwargs is not None:
+            await asyncio.sleep(self.sleep_time_between_pages)
+            data, status_code = await super().list(
+                action=action, request_id=request_id, **page_kwargs
+            )
+            await self.reply(action=action, data=data, status=status_code, request_id=request_id)
+            page_kwargs = self.get_next_page_kwargs(data, **page_kwargs)
 
     def get_next_page_kwargs(self, data: Any, /, **kwargs: Any) -> dict[str, Any] | None:
         """The message keys for the page after ``data``, or ``None`` if it was the last.

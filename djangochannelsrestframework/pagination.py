@@ -13,13 +13,13 @@ from __future__ import annotations
 import functools
 import inspect
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.http import QueryDict
 from rest_framework.pagination import LimitOffsetPagination, _positive_int
 
-from djangochannelsrestframework.filters import QUERY_KEY
+from djangochannelsrestframework.protocol import QUERY_KEY
 from djangochannelsrestframework.settings import SettingDefault, api_settings
 
 __all__ = [
@@ -105,11 +105,11 @@ class WebsocketLimitOffsetPagination(LimitOffsetPagination):
             default = min(default, self.max_limit)
         value = self.get_parameter(self.limit_query_param, **kwargs)
         if value is None:
-            return default
+            return cast("int | None", default)
         try:
             return _positive_int(str(_whole_number(value)), strict=True, cutoff=self.max_limit)
         except ValueError:
-            return default
+            return cast("int | None", default)
 
     def get_offset(self, **kwargs: Any) -> int:
         value = self.get_parameter(self.offset_query_param, **kwargs)

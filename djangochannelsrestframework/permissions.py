@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from asgiref.sync import async_to_sync
 from rest_framework import permissions as drf_permissions
 from rest_framework.permissions import BasePermission as DRFBasePermission
 
 from djangochannelsrestframework.db import database_sync_to_async
+from djangochannelsrestframework.protocol import DEFAULT_MAPPED_ACTIONS
 from djangochannelsrestframework.scope_utils import (
     ConsumerAsView,
+    call_sync,
     ensure_async,
     request_from_scope,
 )
+from djangochannelsrestframework.types import Scope
 
 if TYPE_CHECKING:
     from djangochannelsrestframework.consumers import AsyncAPIConsumer
@@ -34,18 +36,6 @@ async def _call(method: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any
     ``method`` is positional-only: ``kwargs`` are message keys, which may include "method".
     """
     return await ensure_async(method)(*args, **kwargs)
-
-
-def _call_sync(method: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-    """Call a permission method from sync code (object checks run in the database thread)."""
-    result = method(*args, **kwargs)
-    if inspect.isawaitable(result):
-
-        async def wait() -> Any:
-            return await result
-
-        return async_to_sync(wait)()
-    return result
 
 
 class OperationHolderMixin:
@@ -75,7 +65,7 @@ class SingleOperandHolder(OperationHolderMixin):
         self.op1_class = op1_class
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.operator_class(_ensure_base(self.op1_class))
+        return self.operator_class(ensure_base_permission(self.op1_class))
 
 
 class OperandHolder(OperationHolderMixin):
@@ -87,7 +77,9 @@ class OperandHolder(OperationHolderMixin):
         self.op2_class = op2_class
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.operator_class(_ensure_base(self.op1_class), _ensure_base(self.op2_class))
+        return self.operator_class(
+            ensure_base_permission(self.op1_class), ensure_base_permission(self.op2_class)
+        )
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -108,24 +100,24 @@ class AND:
         self.op1 = op1
         self.op2 = op2
 
-    async def has_permission(self, scope: dict, consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def has_permission(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         return bool(
             await _call(self.op1.has_permission, scope, consumer, action, **kwargs)
             and await _call(self.op2.has_permission, scope, consumer, action, **kwargs)
         )
 
-    async def can_connect(self, scope: dict, consumer: Any, message: Any = None) -> bool:
+    async def can_connect(self, scope: Scope, consumer: Any, message: Any = None) -> bool:
         return bool(
             await _call(self.op1.can_connect, scope, consumer, message)
             and await _call(self.op2.can_connect, scope, consumer, message)
         )
 
     def has_object_permission(
-        self, scope: dict, consumer: Any, action: str, obj: Any, **kwargs: Any
+        self, scope: Scope, consumer: Any, action: str, obj: Any, **kwargs: Any
     ) -> bool:
         return bool(
-            _call_sync(self.op1.has_object_permission, scope, consumer, action, obj, **kwargs)
-            and _call_sync(self.op2.has_object_permission, scope, consumer, action, obj, **kwargs)
+            call_sync(self.op1.has_object_permission, scope, consumer, action, obj, **kwargs)
+            and call_sync(self.op2.has_object_permission, scope, consumer, action, obj, **kwargs)
         )
 
 
@@ -136,26 +128,26 @@ class OR:
         self.op1 = op1
         self.op2 = op2
 
-    async def has_permission(self, scope: dict, consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def has_permission(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         return bool(
             await _call(self.op1.has_permission, scope, consumer, action, **kwargs)
             or await _call(self.op2.has_permission, scope, consumer, action, **kwargs)
         )
 
-    async def can_connect(self, scope: dict, consumer: Any, message: Any = None) -> bool:
+    async def can_connect(self, scope: Scope, consumer: Any, message: Any = None) -> bool:
         return bool(
             await _call(self.op1.can_connect, scope, consumer, message)
             or await _call(self.op2.can_connect, scope, consumer, message)
         )
 
     def has_object_permission(
-        self, scope: dict, consumer: Any, action: str, obj: Any, **kwargs: Any
+        self, scope: Scope, consumer: Any, action: str, obj: Any, **kwargs: Any
     ) -> bool:
         # As in DRF: an object check under OR only counts for an operand that allowed the
         # action, otherwise ``A | B`` would let B's object rule grant what only A allowed.
         return any(
-            _call_sync(op.has_permission, scope, consumer, action, **kwargs)
-            and _call_sync(op.has_object_permission, scope, consumer, action, obj, **kwargs)
+            call_sync(op.has_permission, scope, consumer, action, **kwargs)
+            and call_sync(op.has_object_permission, scope, consumer, action, obj, **kwargs)
             for op in (self.op1, self.op2)
         )
 
@@ -166,21 +158,19 @@ class NOT:
     def __init__(self, op1: Any) -> None:
         self.op1 = op1
 
-    async def has_permission(self, scope: dict, consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def has_permission(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         return not await _call(self.op1.has_permission, scope, consumer, action, **kwargs)
 
-    async def can_connect(self, scope: dict, consumer: Any, message: Any = None) -> bool:
+    async def can_connect(self, scope: Scope, consumer: Any, message: Any = None) -> bool:
         return not await _call(self.op1.can_connect, scope, consumer, message)
 
     def has_object_permission(
-        self, scope: dict, consumer: Any, action: str, obj: Any, **kwargs: Any
+        self, scope: Scope, consumer: Any, action: str, obj: Any, **kwargs: Any
     ) -> bool:
         # ``~A`` where A has no object rule must not turn A's "no opinion" into a refusal.
         if not has_object_rules(self.op1):
             return True
-        return not _call_sync(
-            self.op1.has_object_permission, scope, consumer, action, obj, **kwargs
-        )
+        return not call_sync(self.op1.has_object_permission, scope, consumer, action, obj, **kwargs)
 
 
 class BasePermissionMetaclass(OperationHolderMixin, type):
@@ -268,13 +258,8 @@ class WrappedDRFPermission:
     action (``mapped_actions``, else the action name upper-cased) and the consumer as view.
     """
 
-    mapped_actions: dict[str, str] = {
-        "create": "PUT",
-        "update": "PATCH",
-        "list": "GET",
-        "retrieve": "GET",
-        "connect": "HEAD",
-    }
+    #: A dict, as in 1.3 (subclasses may change it); the handshake is checked as ``HEAD``.
+    mapped_actions: ClassVar[dict[str, str]] = {**DEFAULT_MAPPED_ACTIONS, "connect": "HEAD"}
 
     def __init__(self, permission: Any) -> None:
         self.permission = permission
@@ -348,10 +333,12 @@ def _from_drf_operator(permission: Any) -> Any:
         drf_permissions.OR: OR,
         drf_permissions.NOT: NOT,
     }
-    return operators[type(permission)](*[_ensure_base(op) for op in _operands(permission)])
+    return operators[type(permission)](
+        *[ensure_base_permission(op) for op in _operands(permission)]
+    )
 
 
-def _ensure_base(permission: Any) -> Any:
+def ensure_base_permission(permission: Any) -> Any:
     """Turn a permission class, holder or instance into an object with our interface."""
     if isinstance(permission, _HOLDERS):
         return permission()
@@ -375,13 +362,17 @@ def _drf_object_rules(permission: Any) -> bool:
     return method is not None and method is not DRFBasePermission.has_object_permission
 
 
+#: 1.3's name for ``ensure_base_permission``.
+_ensure_base = ensure_base_permission
+
+
 def has_object_rules(permission: Any) -> bool:
     """Whether ``permission`` (a class, combination or instance) can refuse an object.
 
     Used to skip object checks that cannot fail, and by observers to know whether data
     serialized once may be shown to every subscriber.
     """
-    permission = _ensure_base(permission)
+    permission = ensure_base_permission(permission)
     if isinstance(permission, AND | OR | NOT):
         return any(has_object_rules(op) for op in _operands(permission))
     if isinstance(permission, WrappedDRFPermission):

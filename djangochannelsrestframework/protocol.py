@@ -1,7 +1,10 @@
-"""The wire protocol, named once: the reply envelope and the WebSocket close codes we use."""
+"""The wire protocol, named once: the reply envelope, message keys, the action → HTTP
+method map and the WebSocket close codes we use."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, TypedDict
 
 # Close codes (RFC 6455 and the 4000-4999 private range).
@@ -15,6 +18,16 @@ WS_4429_TOO_MANY_PENDING = 4429
 
 #: Message keys that cannot be action arguments: they name parameters of the dispatch path.
 RESERVED_MESSAGE_KEYS = frozenset({"self", "scope", "consumer"})
+
+#: The message key holding query parameters, the WebSocket counterpart of a URL's query
+#: string (filters, pagination links and ``view_as_consumer`` read it).
+QUERY_KEY = "query"
+
+#: 1.3's mapping of actions to HTTP methods, for DRF code that reads ``request.method``
+#: (``create`` is ``PUT``; there is no ``delete``).
+DEFAULT_MAPPED_ACTIONS: Mapping[str, str] = MappingProxyType(
+    {"create": "PUT", "update": "PATCH", "list": "GET", "retrieve": "GET"}
+)
 
 
 class Envelope(TypedDict):

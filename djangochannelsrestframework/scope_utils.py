@@ -1,15 +1,20 @@
-"""Bridges from a Channels connection scope to Django's request world."""
+"""Bridges from a Channels connection scope to Django's request world: every request the
+package builds is built here, and sync and async code call each other through here."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urljoin
 
+from asgiref.sync import async_to_sync
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, QueryDict
+from rest_framework.request import Request
 
 from djangochannelsrestframework.db import database_sync_to_async
+from djangochannelsrestframework.types import Scope
 
 if TYPE_CHECKING:
     from django.http.request import _ImmutableQueryDict
@@ -22,7 +27,23 @@ def ensure_async(method: Callable[..., Any]) -> Callable[..., Any]:
     return database_sync_to_async(method)
 
 
-def _set_query_params(request: HttpRequest, params: QueryDict) -> None:
+def call_sync(method: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Call ``method`` from sync code, waiting for its result if it is a coroutine (the sync
+    twin of ``ensure_async``; object permission checks run in the database thread).
+
+    ``method`` is positional-only: ``kwargs`` are message keys, which may include "method".
+    """
+    result = method(*args, **kwargs)
+    if inspect.isawaitable(result):
+
+        async def wait() -> Any:
+            return await result
+
+        return async_to_sync(wait)()
+    return result
+
+
+def set_query_params(request: HttpRequest, params: QueryDict) -> None:
     """Make ``params`` the request's ``GET``.
 
     Django types ``GET`` as the immutable ``QueryDict`` a parsed request has; a bare
@@ -31,7 +52,7 @@ def _set_query_params(request: HttpRequest, params: QueryDict) -> None:
     request.GET = cast("_ImmutableQueryDict", params)
 
 
-def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
+def request_from_scope(scope: Scope) -> HttpRequest:
     """Build a Django ``HttpRequest`` describing the WebSocket handshake of ``scope``.
 
     DRF permissions, authentication classes and serializers expect a request; this one has
@@ -62,7 +83,7 @@ def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
     if isinstance(query_string, bytes):
         query_string = query_string.decode("latin-1")
     meta["QUERY_STRING"] = query_string
-    _set_query_params(request, QueryDict(query_string, mutable=True))
+    set_query_params(request, QueryDict(query_string, mutable=True))
 
     # Without a Host header Django builds absolute URLs from these (test communicators
     # send neither a Host header nor a server address).
@@ -78,6 +99,37 @@ def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
 
     if "cookies" in scope:
         request.COOKIES = scope["cookies"]
+    return request
+
+
+class MessageRequest(HttpRequest):
+    """The ``HttpRequest`` behind a message: links it builds are relative to the socket.
+
+    DRF paginators build ``next``/``previous`` links with ``build_absolute_uri``. A
+    WebSocket has no HTTP host to point at, so links are the socket path plus the query
+    string (``/ws/?page=3&search=ada``): that query string is what to send as ``query`` to
+    get the page.
+    """
+
+    def build_absolute_uri(self, location: str | None = None) -> str:
+        path = self.get_full_path()
+        return path if location is None else urljoin(path, location)
+
+
+def request_for_message(scope: Scope, params: QueryDict) -> Request:
+    """A DRF ``Request`` for the connection of ``scope`` whose query parameters are ``params``.
+
+    The scope's user is the request's user (no authentication classes run again), and
+    ``build_absolute_uri`` returns relative links (see ``MessageRequest``).
+    """
+    http_request = request_from_scope(scope)
+    http_request.__class__ = MessageRequest
+    http_request.method = "GET"
+    set_query_params(http_request, params)
+    http_request.META["QUERY_STRING"] = params.urlencode()
+    request = Request(http_request, authenticators=())
+    request.user = http_request.user
+    request.auth = None
     return request
 
 
@@ -104,7 +156,9 @@ class ConsumerAsView:
         """The rate name ``ScopedRateThrottle`` uses: ``@action(throttle_scope=...)``, else
         the consumer's ``throttle_scope``."""
         default = getattr(self.consumer, "throttle_scope", None)
-        return self.consumer.get_action_option(self.action, "throttle_scope", default)
+        return cast(
+            "str | None", self.consumer.get_action_option(self.action, "throttle_scope", default)
+        )
 
     # Read-only, so that ``isinstance(view, ConsumerClass)`` holds. Assigned rather than
     # decorated: ``object.__class__`` is writable, and a property without a setter may not

@@ -13,6 +13,7 @@ their module is imported, so a reload is seen everywhere.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from django.conf import settings
@@ -59,6 +60,12 @@ DEFAULTS: dict[str, Any] = {
     "BUSY_DB_CONNECTION_REUSE": 1.0,
 }
 
+#: Settings kept for 1.3 that do nothing: reading one warns (``PendingDeprecationWarning``,
+#: the first step of the deprecation ladder in ``docs/release-notes.md``) with the fix.
+DEPRECATED_SETTINGS: dict[str, str] = {
+    "DEFAULT_PAGE_SIZE": "DEFAULT_PAGE_SIZE has no effect (as in 1.3); use PAGE_SIZE.",
+}
+
 IMPORT_STRINGS: tuple[str, ...] = (
     "DEFAULT_PERMISSION_CLASSES",
     "DEFAULT_PAGINATION_CLASS",
@@ -95,6 +102,8 @@ class APISettings:
     def __getattr__(self, attr: str) -> Any:
         if attr.startswith("_") or attr not in self.defaults:
             raise AttributeError(f"Invalid API setting: '{attr}'")
+        if attr in DEPRECATED_SETTINGS:
+            warnings.warn(DEPRECATED_SETTINGS[attr], PendingDeprecationWarning, stacklevel=2)
         try:
             value = self.user_settings[attr]
         except KeyError:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from channels.testing import WebsocketCommunicator
 
@@ -54,7 +54,7 @@ class APICommunicator(WebsocketCommunicator):
     ) -> dict[str, Any]:
         """Send ``message`` (or the keyword arguments as one) and return the next reply."""
         await self.send_json_to(keys if message is _FROM_KEYWORDS else message)
-        return await self.receive_json_from(timeout=timeout)
+        return cast("dict[str, Any]", await self.receive_json_from(timeout=timeout))
 
 
 @asynccontextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import warnings
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, cast
@@ -24,14 +25,11 @@ from djangochannelsrestframework import encoders
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.db import database_sync_to_async
 from djangochannelsrestframework.exceptions import InvalidMessage
-from djangochannelsrestframework.scope_utils import _set_query_params, request_from_scope
+from djangochannelsrestframework.protocol import DEFAULT_MAPPED_ACTIONS, QUERY_KEY
+from djangochannelsrestframework.scope_utils import request_from_scope, set_query_params
+from djangochannelsrestframework.types import ActionResult, RequestId
 
 __all__ = ["DjangoViewAsConsumer", "view_as_consumer", "DEFAULT_MAPPED_ACTIONS"]
-
-#: 1.3's mapping of actions to HTTP methods (``create`` is ``PUT``; there is no ``delete``).
-DEFAULT_MAPPED_ACTIONS: Mapping[str, str] = MappingProxyType(
-    {"create": "PUT", "update": "PATCH", "list": "GET", "retrieve": "GET"}
-)
 
 
 def _object_key(kwargs: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -56,21 +54,27 @@ class DjangoViewAsConsumer(AsyncAPIConsumer):
 
     @property
     def dumpy_url_config(self) -> None:
-        """Kept for 1.3 compatibility; always ``None``."""
+        """Kept for 1.3 compatibility; always ``None`` (reading it warns)."""
+        warnings.warn(
+            "DjangoViewAsConsumer.dumpy_url_config is always None and will be removed.",
+            PendingDeprecationWarning,
+            stacklevel=2,
+        )
         return None
 
     def has_action(self, action: str) -> bool:
         """Whether ``action`` is mapped to a view method (``actions``)."""
         return action in self.actions
 
-    async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
-        """Check the request, call the view for ``action`` and reply."""
-        try:
-            await self.check_request(action, kwargs)
-            data, status = await self.call_view(action=action, **kwargs)
-            await self.reply(action=action, request_id=request_id, data=data, status=status)
-        except Exception as exc:
-            await self.handle_exception(exc, action=action, request_id=request_id)
+    def check_action_arguments(self, action: str, arguments: dict[str, Any]) -> None:
+        """Nothing to check: ``get_view_args`` and ``get_request`` read the keys they know."""
+
+    async def run_action(
+        self, action: str, request_id: RequestId, arguments: dict[str, Any]
+    ) -> ActionResult:
+        """Check the request, then call the view for ``action``."""
+        await self.check_request(action, arguments)
+        return cast("tuple[Any, int] | None", await self.call_view(action=action, **arguments))
 
     @database_sync_to_async
     def call_view(self, action: str, **kwargs: Any) -> tuple[Any, int]:
@@ -96,7 +100,7 @@ class DjangoViewAsConsumer(AsyncAPIConsumer):
             raise ImproperlyConfigured(
                 f"'{type(self).__name__}' needs a `view`: use view_as_consumer(MyView.as_view())."
             )
-        return view
+        return cast("Callable[..., Any]", view)
 
     def get_view_args(self, action: str, **kwargs: Any) -> tuple[list[Any], dict[str, Any]]:
         """Positional and keyword arguments for the view: ``parameters`` are its URL kwargs."""
@@ -111,14 +115,14 @@ class DjangoViewAsConsumer(AsyncAPIConsumer):
         """
         request = request_from_scope(self.scope)
         request.method = self.actions[action]
-        query = _object_key(kwargs, "query")
+        query = _object_key(kwargs, QUERY_KEY)
         params = QueryDict(mutable=True)
         for key, value in query.items():
             if isinstance(value, list):
                 params.setlist(key, value)
             else:
                 params[key] = value
-        _set_query_params(request, params)
+        set_query_params(request, params)
         if "data" in kwargs:
             body = encoders.dumps(kwargs["data"]).encode("utf-8")
             request._body = body
@@ -168,4 +172,4 @@ def view_as_consumer(
         (DjangoViewAsConsumer,),
         {"view": staticmethod(wrapped_view), "actions": actions},
     )
-    return consumer_class()
+    return cast("DjangoViewAsConsumer", consumer_class())

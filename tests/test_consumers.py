@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
 
-from djangochannelsrestframework import consumers
+from djangochannelsrestframework import consumers, db
 from djangochannelsrestframework.consumers import APIConsumerMetaclass, AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.permissions import AllowAny, BasePermission
@@ -727,8 +727,8 @@ async def test_groups_are_left_on_disconnect(monkeypatch):
 
 def count_connection_cleanups(monkeypatch):
     calls = []
-    monkeypatch.setattr(consumers, "close_old_connections", lambda: calls.append(1))
-    monkeypatch.setitem(consumers._connection_cleanup, "due", 0.0)
+    monkeypatch.setattr(db, "close_old_connections", lambda: calls.append(1))
+    monkeypatch.setattr(db._cleanup_timer, "due", 0.0)
     return calls
 
 

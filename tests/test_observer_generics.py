@@ -283,3 +283,50 @@ async def test_an_override_of_handle_observed_action_receives_the_13_body():
     assert (reply["action"], reply["data"]["title"]) == ("update", "changed")
     assert RecordingNoteConsumer.seen == [{"pk": note.pk}]
     await client.disconnect()
+
+
+#: Hooks of ``GenericAsyncAPIConsumer`` that cannot make a change's data differ between
+#: subscribers, each with the reason (the others are in ``SUBSCRIBER_DEPENDENT_HOOKS``).
+HOOKS_THAT_CANNOT_CHANGE_THE_DATA = {
+    "check_permissions": "asked per connection before every delivery",
+    "check_request": "runs before actions, not deliveries",
+    "check_action_arguments": "runs before actions, not deliveries",
+    "check_reserved_keys": "runs before actions, not deliveries",
+    "check_subscription_limit": "runs when subscribing",
+    "check_throttles": "runs before actions, not deliveries",
+    "get_action_name": "reads incoming messages",
+    "get_action_option": "reads @action options",
+    "get_action_signature": "reads action signatures",
+    "get_lookup_key": "events carry the primary key",
+    "get_max_detached_tasks": "a limit",
+    "get_max_message_size": "a limit",
+    "get_max_subscriptions": "a limit",
+    "get_send_timeout": "a limit",
+    "get_subscription_count": "a count",
+    "get_throttles": "runs before actions, not deliveries",
+}
+
+
+def test_every_generic_hook_is_classified_for_serialize_once():
+    """Each ``get_*``/``check_*``/``filter_*`` hook of the generic consumer is either in
+    ``SUBSCRIBER_DEPENDENT_HOOKS`` or listed here as unable to change the data: a new hook
+    must be classified before it can slip past the serialize-once decision."""
+    from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+    from djangochannelsrestframework.observer.serialize_once import SUBSCRIBER_DEPENDENT_HOOKS
+
+    hooks = {
+        name
+        for name in dir(GenericAsyncAPIConsumer)
+        if name.startswith(("get_", "check_", "filter_"))
+        and callable(getattr(GenericAsyncAPIConsumer, name))
+    }
+    assert hooks - set(SUBSCRIBER_DEPENDENT_HOOKS) == set(HOOKS_THAT_CANNOT_CHANGE_THE_DATA)
+
+
+def test_every_subscriber_dependent_hook_exists():
+    """``SUBSCRIBER_DEPENDENT_HOOKS`` names methods the instance mixin really has."""
+    from djangochannelsrestframework.observer.serialize_once import SUBSCRIBER_DEPENDENT_HOOKS
+
+    assert all(
+        callable(getattr(NoteInstanceConsumer, hook, None)) for hook in SUBSCRIBER_DEPENDENT_HOOKS
+    )

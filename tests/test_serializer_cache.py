@@ -138,3 +138,19 @@ def test_callable_limit_choices_to_is_asked_for_every_serializer():
         assert not prime_fields(PinSerializer(data={"note": apple.pk})).is_valid()
     finally:
         models.PINNABLE_PREFIX[0] = "a"
+
+
+def test_the_hook_list_names_every_field_building_method_of_drf():
+    """Every ``build_*`` and ``get_*field*`` method DRF's model serializers define is in
+    ``_FIELD_BUILDING_HOOKS``, so a DRF upgrade that adds one fails here, not in production."""
+    import re
+
+    from djangochannelsrestframework.serializer_cache import _FIELD_BUILDING_HOOKS
+
+    drf_hooks = {
+        name
+        for klass in (serializers.ModelSerializer, serializers.HyperlinkedModelSerializer)
+        for name in vars(klass)
+        if name.startswith("build_") or re.match(r"_?get_.*field", name)
+    }
+    assert drf_hooks <= set(_FIELD_BUILDING_HOOKS)

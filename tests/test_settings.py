@@ -80,7 +80,8 @@ def test_a_bad_dotted_path_raises_import_error():
 def test_unset_keys_keep_their_defaults_when_others_are_set():
     """A partial setting dict only changes the keys it names."""
     with override_settings(DJANGO_CHANNELS_REST_API={"PAGE_SIZE": 3}):
-        assert api_settings.DEFAULT_PAGE_SIZE == 25
+        with pytest.warns(PendingDeprecationWarning, match="use PAGE_SIZE"):
+            assert api_settings.DEFAULT_PAGE_SIZE == 25
         assert list(api_settings.DEFAULT_PERMISSION_CLASSES) == [AllowAny]
 
 

@@ -263,7 +263,8 @@ def test_it_is_a_django_view_as_consumer_with_the_1_3_defaults():
         "retrieve": "GET",
     }
     assert dict(DEFAULT_MAPPED_ACTIONS) == dict(consumer.actions)
-    assert consumer.dumpy_url_config is None
+    with pytest.warns(PendingDeprecationWarning, match="dumpy_url_config"):
+        assert consumer.dumpy_url_config is None
     assert type(consumer).view.view_class is ListView
 
 

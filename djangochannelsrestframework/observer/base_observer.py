@@ -1,13 +1,12 @@
 """``BaseObserver``: the part shared by signal and model observers — hooks, group names,
-and the subscription bookkeeping kept on each consumer."""
+and (un)subscribing a consumer, whose ``subscriptions`` object records who asked."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, cast
 
-from djangochannelsrestframework.exceptions import TooManySubscriptions
 from djangochannelsrestframework.observer.sending import jsonable
 from djangochannelsrestframework.observer.utils import ObjPartial
 
@@ -23,30 +22,7 @@ def _as_group_list(groups: Any) -> Iterable[str]:
         return ()
     if isinstance(groups, str):
         return (groups,)
-    return groups
-
-
-def check_subscription_limit(consumer: Any, added: int) -> None:
-    """Refuse (429) ``added`` more subscriptions if they would take ``consumer`` past
-    ``get_max_subscriptions()``.
-
-    Each subscription costs a channel-layer group membership and bookkeeping for as long
-    as the socket is open; without a bound one client could make the server hold any
-    number of them. Callers check before subscribing, so a refusal subscribes nothing.
-    """
-    get_limit = getattr(consumer, "get_max_subscriptions", None)
-    limit = get_limit() if get_limit is not None else None
-    if limit is None or not added:
-        return
-    if consumer.get_subscription_count() + added > limit:
-        raise TooManySubscriptions()
-
-
-def _adds_subscription(existing: set[Any] | None, request_id: Any) -> bool:
-    """Whether subscribing ``request_id`` to a group with ``existing`` ids counts as one more."""
-    if existing is None:
-        return True
-    return request_id is not None and bool(existing) and request_id not in existing
+    return cast("Iterable[str]", groups)
 
 
 class BaseObserver:
@@ -81,10 +57,7 @@ class BaseObserver:
         group = message.get("group")
         request_ids: Iterable[Any] = ()
         if consumer is not None:
-            by_group: Mapping[Any, set[Any]] = consumer._observer_group_to_request_id.get(
-                self._stable_observer_id, {}
-            )
-            request_ids = by_group.get(group, ())
+            request_ids = consumer.subscriptions.request_ids(self._stable_observer_id, group)
         return await self.func(
             consumer,
             body,
@@ -161,19 +134,12 @@ class BaseObserver:
         # ``consumer`` by keyword, as 1.3 passes it: an override may take it by keyword only.
         group_names: Callable[..., Iterable[str]] = self.group_names_for_consumer
         groups = list(group_names(*args, consumer=consumer, **kwargs))
-        subscribed: Mapping[str, set[Any]] = consumer._observer_group_to_request_id.get(
-            self._stable_observer_id, {}
+        subscriptions = consumer.subscriptions
+        consumer.check_subscription_limit(
+            subscriptions.added_count(self._stable_observer_id, groups, request_id)
         )
-        check_subscription_limit(
-            consumer,
-            sum(_adds_subscription(subscribed.get(g), request_id) for g in dict.fromkeys(groups)),
-        )
-        request_ids = consumer._observer_group_to_request_id[self._stable_observer_id]
+        subscriptions.add(self._stable_observer_id, groups, request_id)
         for group in groups:
-            # An entry even without a request id, so that unsubscribe finds the group.
-            entry = request_ids[group]
-            if request_id is not None:
-                entry.add(request_id)
             await consumer.add_group(group)
         return groups
 
@@ -186,19 +152,8 @@ class BaseObserver:
         """
         group_names: Callable[..., Iterable[str]] = self.group_names_for_consumer
         groups = list(group_names(*args, consumer=consumer, **kwargs))
-        request_ids: dict[str, set[Any]] = consumer._observer_group_to_request_id.get(
-            self._stable_observer_id, {}
-        )
-        for group in groups:
-            entry = request_ids.get(group)
-            if entry is not None and request_id is not None:
-                entry.discard(request_id)
-                if entry:
-                    continue
-            request_ids.pop(group, None)
+        for group in consumer.subscriptions.remove(self._stable_observer_id, groups, request_id):
             await consumer.remove_group(group)
-        if not request_ids:
-            consumer._observer_group_to_request_id.pop(self._stable_observer_id, None)
         return groups
 
     def serialize(self, signal: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -15,9 +15,8 @@ from typing import Any
 from django.db import models, transaction
 
 from djangochannelsrestframework.observer.model_observer import (
-    _OLD_GROUPS_ATTRIBUTE,
     Action,
-    _state_dict,
+    ModelObserver,
     observers_for,
 )
 
@@ -37,29 +36,32 @@ def notify(
             observer.database_event(instance, action, using)
 
 
-def _old_groups_of(model: type[models.Model], pks: list[Any], using: str) -> dict[Any, Any]:
-    """Record, for observers with custom groups, each row's groups before a bulk write."""
+_OldGroups = dict[Any, dict[ModelObserver, frozenset[str]]]
+
+
+def _old_groups_of(model: type[models.Model], pks: list[Any], using: str) -> _OldGroups:
+    """For observers with custom groups, each row's groups before a bulk write."""
     trackers = [observer for observer in observers_for(model) if observer.tracks_old_groups()]
     if not trackers or not pks:
         return {}
     stored = model._base_manager.using(using).filter(pk__in=pks)
     return {
         obj.pk: {
-            observer.id: frozenset(observer.group_names_for_signal(instance=obj))
+            observer: frozenset(observer.group_names_for_signal(instance=obj))
             for observer in trackers
         }
         for obj in stored
     }
 
 
-def _notify_updated(objects: Iterable[models.Model], old_groups: dict, using: str) -> None:
+def _notify_updated(objects: Iterable[models.Model], old_groups: _OldGroups, using: str) -> None:
     for obj in objects:
-        if obj.pk in old_groups:
-            _state_dict(obj, _OLD_GROUPS_ATTRIBUTE).update(old_groups[obj.pk])
+        for observer, groups in old_groups.get(obj.pk, {}).items():
+            observer.remember_old_groups(obj, groups)
     notify(objects, Action.UPDATE, using)
 
 
-class ObservableQuerySet(models.QuerySet):
+class ObservableQuerySet(models.QuerySet[Any]):
     """A queryset whose bulk writes notify model observers (one message per object)."""
 
     def update(self, **kwargs: Any) -> int:

@@ -2,42 +2,45 @@
 model and receive every committed change to them.
 
 A change is serialized once for all subscribers when the consumer's data cannot depend on
-who is asking (see ``observer_serialize_once``); otherwise each subscribed connection reads
+who is asking (``observer/serialize_once.py``); otherwise each subscribed connection reads
 the instance through its own ``get_object`` and serializer, once per change.
 """
 
 from __future__ import annotations
 
-import contextvars
 import inspect
 import logging
-import weakref
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, cast
 
-from channels.db import database_sync_to_async
+from channels.layers import DEFAULT_CHANNEL_LAYER
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
 from django.db.models import Model
 from django.http import Http404
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 
-from djangochannelsrestframework.consumers import APIConsumerMetaclass
-from djangochannelsrestframework.db import DatabaseSyncToAsync
+from djangochannelsrestframework.actions import APIConsumerMetaclass
+from djangochannelsrestframework.db import database_sync_to_async
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.exceptions import InvalidMessage
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import RetrieveModelMixin
-from djangochannelsrestframework.observer.base_observer import check_subscription_limit
 from djangochannelsrestframework.observer.model_observer import Action, ModelObserver
-from djangochannelsrestframework.permissions import has_object_rules
+from djangochannelsrestframework.observer.serialize_once import (
+    SHARED_DATA_KEY,
+    SharedDataDelivery,
+    decide_serialize_once,
+    delivered_shared_data,
+)
 from djangochannelsrestframework.serializer_cache import prime_fields
+from djangochannelsrestframework.types import RequestId
 
 __all__ = [
     "ObserverConsumerMixin",
     "ObserverModelInstanceMixin",
     "ObserverAPIConsumerMetaclass",
+    "BoundModelObserver",
     "_GenericModelObserver",
     "action",
     "GenericAsyncAPIConsumer",
@@ -49,38 +52,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
-
-#: ``serializes_observed_once()`` per consumer class, forgotten when settings change.
-_serializes_once: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
-
-
-def _forget_serialize_once(**kwargs: Any) -> None:
-    _serializes_once.clear()
-
-
-setting_changed.connect(_forget_serialize_once)
-
-#: Body key carrying data serialized once for every subscriber (removed before delivery).
-SHARED_DATA_KEY = "_dcrf_shared_data"
-#: The shared data of the change being delivered, handed from ``handle_instance_change`` to
-#: ``handle_observed_action`` beside its arguments: a 1.3 override of the latter receives
-#: the body ``{"pk": ...}`` as its keyword arguments, as it always did.
-_delivered_shared_data: contextvars.ContextVar[Any] = contextvars.ContextVar(
-    "dcrf_delivered_shared_data", default=None
-)
-
-# Hooks whose customisation can make the data or its visibility depend on the subscriber.
-_SUBSCRIBER_DEPENDENT_HOOKS = (
-    "get_queryset",
-    "filter_queryset",
-    "get_object",
-    "check_object_permissions",
-    "get_permissions",
-    "get_serializer",
-    "get_serializer_class",
-    "get_serializer_context",
-    "retrieve",
-)
 
 
 class _GenericModelObserver:
@@ -107,30 +78,55 @@ class _GenericModelObserver:
         name: str,
         many_to_many: bool = False,
         consumer_class: type | None = None,
-    ) -> ModelObserver:
+    ) -> BoundModelObserver:
         """Create the real observer for ``model_cls`` (``name`` partitions its groups)."""
-        observer = ModelObserver(
-            self.func,
+        return BoundModelObserver(self, model_cls, name, many_to_many, consumer_class)
+
+
+class BoundModelObserver(ModelObserver):
+    """A mixin's model observer bound to one consumer class's model (made by the metaclass).
+
+    It knows the consumer class it serves, so that its body hook can serialize a change
+    once for every subscriber of that class.
+    """
+
+    def __init__(
+        self,
+        generic: _GenericModelObserver,
+        model_cls: type[Model],
+        name: str,
+        many_to_many: bool = False,
+        consumer_class: Any = None,
+    ) -> None:
+        super().__init__(
+            generic.func,
             model_cls=model_cls,
             partition=name,
             many_to_many=many_to_many,
-            channel_layer_alias=getattr(consumer_class, "channel_layer_alias", "default"),
-            **self.kwargs,
+            channel_layer_alias=getattr(
+                consumer_class, "channel_layer_alias", DEFAULT_CHANNEL_LAYER
+            ),
+            **generic.kwargs,
         )
-        if self._group_names is not None:
-            observer.groups(self._group_names)
-        if self._serializer is not None:
-            observer.serializer(self._serializer)
-        observer.groups_depend_only_on_pk = self.groups_depend_only_on_pk
-        observer.consumer_class = consumer_class
-        observer.generic_observer = self
-        return observer
+        self.generic_observer = generic
+        #: The consumer class this observer serves (an ``ObserverModelInstanceMixin``).
+        self.consumer_class: Any = consumer_class
+        self.groups_depend_only_on_pk = generic.groups_depend_only_on_pk
+        if generic._group_names is not None:
+            self.groups(generic._group_names)
+        if generic._serializer is not None:
+            self.serializer(generic._serializer)
 
 
 def _generic_of(value: Any) -> _GenericModelObserver | None:
     if isinstance(value, _GenericModelObserver):
         return value
-    return getattr(value, "generic_observer", None) if isinstance(value, ModelObserver) else None
+    return value.generic_observer if isinstance(value, BoundModelObserver) else None
+
+
+#: The ``subscriptions`` key of ``subscribed_requests`` on a consumer without an instance
+#: observer (``ObserverConsumerMixin`` used on its own).
+_NO_INSTANCE_OBSERVER = "ObserverConsumerMixin.subscribed_requests"
 
 
 class ObserverAPIConsumerMetaclass(APIConsumerMetaclass):
@@ -153,7 +149,7 @@ class ObserverAPIConsumerMetaclass(APIConsumerMetaclass):
             generic = _generic_of(value)
             if generic is None or model is None:
                 continue
-            if isinstance(value, ModelObserver) and not rebind:
+            if isinstance(value, BoundModelObserver) and not rebind:
                 continue
             bound = generic.bind_to_model(
                 model_cls=model,
@@ -162,52 +158,60 @@ class ObserverAPIConsumerMetaclass(APIConsumerMetaclass):
                 consumer_class=cls,
             )
             setattr(cls, attribute, bound)
+        instance_observer = inspect.getattr_static(cls, "handle_instance_change", None)
+        cast(Any, cls)._subscribed_requests_key = (
+            instance_observer._stable_observer_id
+            if isinstance(instance_observer, ModelObserver)
+            else _NO_INSTANCE_OBSERVER
+        )
         return cls
 
 
 class ObserverConsumerMixin(metaclass=ObserverAPIConsumerMetaclass):
-    """Bookkeeping of which request ids subscribed to which observer groups."""
+    """Which request ids subscribed to which instance groups (1.3's ``subscribed_requests``).
+
+    A view over the consumer's ``subscriptions``: the groups of its instance observer.
+    """
 
     observer_many_to_many_relationships = False
+    subscriptions: Any
+    #: The instance observer's id in ``subscriptions`` (set by the metaclass).
+    _subscribed_requests_key: str
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.subscribed_requests: dict[str, set[Any]] = {}
+    @property
+    def subscribed_requests(self) -> dict[str, set[RequestId]]:
+        """Group → request ids subscribed to it (1.3 name; a live view)."""
+        groups: dict[str, set[RequestId]] = self.subscriptions.groups(self._subscribed_requests_key)
+        return groups
 
-    def get_subscription_count(self) -> int:
-        """Instance subscriptions count once per group and request id."""
-        extra_request_ids = sum(
-            len(request_ids) - 1 for request_ids in self.subscribed_requests.values() if request_ids
-        )
-        # The consumer class this is mixed into counts the observers' own bookkeeping.
-        base: Any = super()
-        return int(base.get_subscription_count()) + extra_request_ids
-
-    def _subscribe(self, request_id: Any, groups: Iterable[str]) -> None:
+    def _subscribe(self, request_id: RequestId, groups: Iterable[str]) -> None:
         for group in groups:
             self.subscribed_requests.setdefault(group, set()).add(request_id)
 
-    def _unsubscribe(self, request_id: Any, groups: Iterable[str] | None = None) -> None:
+    def _unsubscribe(self, request_id: RequestId, groups: Iterable[str] | None = None) -> None:
         """Remove ``request_id`` from ``groups`` (default: from every group)."""
-        for group in list(self.subscribed_requests if groups is None else groups):
-            request_ids = self.subscribed_requests.get(group)
+        subscribed = self.subscribed_requests
+        for group in list(subscribed if groups is None else groups):
+            request_ids = subscribed.get(group)
             if request_ids is None:
                 continue
             request_ids.discard(request_id)
             if not request_ids:
-                del self.subscribed_requests[group]
+                del subscribed[group]
 
     def _unsubscribe_groups(self, groups: Iterable[str]) -> None:
+        subscribed = self.subscribed_requests
         for group in groups:
-            self.subscribed_requests.pop(group, None)
+            subscribed.pop(group, None)
 
-    def _requests_for(self, group: str | None) -> set[Any]:
+    def _requests_for(self, group: str | None) -> set[RequestId]:
+        subscribed = self.subscribed_requests
         if not group:
-            return set().union(*self.subscribed_requests.values())
-        return set(self.subscribed_requests.get(group, ()))
+            return set().union(*subscribed.values())
+        return set(subscribed.get(group, ()))
 
 
-def _check_subscription_request_id(request_id: Any) -> None:
+def _check_subscription_request_id(request_id: RequestId) -> None:
     if request_id is None:
         raise InvalidMessage("A subscription needs a request_id: its events carry it.")
     if not isinstance(request_id, Hashable) or isinstance(request_id, list | dict):
@@ -216,19 +220,21 @@ def _check_subscription_request_id(request_id: Any) -> None:
 
 # The hooks of ``ObserverModelInstanceMixin.handle_instance_change``, registered by calls in
 # the class body rather than stacked decorators reusing the handler's name (which the type
-# checker reads as redefinitions). They receive the observer, not the consumer.
+# checker reads as redefinitions). They run on the signal side and receive the observer.
 
 
 def _instance_change_groups(
-    observer: Any, instance: Any = None, *args: Any, **kwargs: Any
+    observer: ModelObserver, instance: Any = None, *args: Any, **kwargs: Any
 ) -> Iterator[str]:
     # One group per instance of this model.
     yield f"{observer.message_type}-model-{observer.model_label}-pk-{instance.pk}"
 
 
-def _instance_change_body(observer: Any, instance: Model, action: Action, **kwargs: Any) -> Any:
+def _instance_change_body(
+    observer: ModelObserver, instance: Model, action: Action, **kwargs: Any
+) -> Any:
     body: dict[str, Any] = {"pk": instance.pk}
-    consumer_class = getattr(observer, "consumer_class", None)
+    consumer_class = observer.consumer_class if isinstance(observer, BoundModelObserver) else None
     if action is Action.DELETE or consumer_class is None:
         return body
     if consumer_class.serializes_observed_once():
@@ -257,35 +263,8 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
 
     @classmethod
     def serializes_observed_once(cls) -> bool:
-        """Whether a change's data is the same for every subscriber of this consumer.
-
-        Decided once per class (and again after a settings change), since every delivery
-        asks.
-        """
-        decided = _serializes_once.get(cls)
-        if decided is None:
-            decided = _serializes_once[cls] = cls._decide_serialize_once()
-        return decided
-
-    @classmethod
-    def _decide_serialize_once(cls) -> bool:
-        if cls.observer_serialize_once is not None:
-            return cls.observer_serialize_once
-        for hook in _SUBSCRIBER_DEPENDENT_HOOKS:
-            implementation = getattr(cls, hook, None)
-            defaults = [getattr(base, hook, None) for base in _DEFAULT_IMPLEMENTERS]
-            if implementation is not None and all(implementation is not d for d in defaults):
-                return False
-        queryset = inspect.getattr_static(cls, "queryset", None)
-        if queryset is None or getattr(getattr(queryset, "query", None), "where", None):
-            return False
-        if getattr(cls, "filter_backends", None) or getattr(cls, "serializer_class", None) is None:
-            return False
-        try:
-            permissions = list(cls.permission_classes)
-        except TypeError:
-            return False
-        return not any(has_object_rules(permission) for permission in permissions)
+        """Whether a change's data is the same for every subscriber of this consumer."""
+        return decide_serialize_once(cls, _default_implementers())
 
     @classmethod
     def serialize_observed_instance(cls, instance: Model) -> Any:
@@ -306,25 +285,25 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
 
     async def _get_subscription_target(self, **kwargs: Any) -> Model:
         """The instance a (un)subscription names; subscribers must be able to retrieve it."""
-        return await DatabaseSyncToAsync(self.get_object)(**{**kwargs, "action": "retrieve"})
+        return cast(
+            "Model",
+            await database_sync_to_async(self.get_object)(**{**kwargs, "action": "retrieve"}),
+        )
 
     @action()
-    async def subscribe_instance(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
+    async def subscribe_instance(
+        self, request_id: RequestId = None, **kwargs: Any
+    ) -> tuple[None, int]:
         _check_subscription_request_id(request_id)
         observer = self._instance_observer()
         instance = await self._get_subscription_target(**kwargs)
-        new_groups = [
-            group
-            for group in dict.fromkeys(observer.group_names_for_consumer(instance=instance))
-            if request_id not in self.subscribed_requests.get(group, ())
-        ]
-        check_subscription_limit(self, len(new_groups))
-        groups = await observer.subscribe(instance=instance)
-        self._subscribe(request_id, groups)
+        await observer.subscribe(instance=instance, request_id=request_id)
         return None, status.HTTP_201_CREATED
 
     @action()
-    async def unsubscribe_instance(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
+    async def unsubscribe_instance(
+        self, request_id: RequestId = None, **kwargs: Any
+    ) -> tuple[None, int]:
         if request_id is not None:
             _check_subscription_request_id(request_id)
         observer = self._instance_observer()
@@ -335,13 +314,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             if self.lookup_field != "pk" or self.get_lookup_key() not in kwargs:
                 raise
             instance = self.queryset.model(pk=kwargs[self.get_lookup_key()])
-        groups = list(observer.group_names_for_consumer(instance=instance))
-        if request_id is None:
-            self._unsubscribe_groups(groups)
-        else:
-            self._unsubscribe(request_id, groups)
-        if not any(group in self.subscribed_requests for group in groups):
-            await observer.unsubscribe(instance=instance)
+        await observer.unsubscribe(instance=instance, request_id=request_id)
         return None, status.HTTP_204_NO_CONTENT
 
     @_GenericModelObserver
@@ -350,12 +323,8 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
     ) -> None:
         # Model observers always send the action.
         action = cast(str, kwargs.get("action"))
-        body = dict(message)
-        token = _delivered_shared_data.set(body.pop(SHARED_DATA_KEY, None))
-        try:
+        with SharedDataDelivery(message) as body:
             await self.handle_observed_action(action=action, group=kwargs.get("group"), **body)
-        finally:
-            _delivered_shared_data.reset(token)
 
     handle_instance_change.groups(_instance_change_groups)
     # That group is a function of the primary key alone: saves need not read the stored
@@ -371,10 +340,6 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         Subscribers that fail the permission check for the event get nothing; the data is
         read once per connection (not per request id) when it was not serialized once.
         """
-        shared_data = _delivered_shared_data.get()
-        if not self.serializes_observed_once():
-            # A subclass may share its parent's observer but not its serialization rules.
-            shared_data = None
         request_ids = self._requests_for(group)
         if not request_ids:
             return
@@ -383,18 +348,29 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         except PermissionDenied:
             return
         if action == Action.DELETE.value:
-            for request_id in request_ids:
-                await self.reply(
-                    action=action,
-                    data=kwargs,
-                    status=status.HTTP_204_NO_CONTENT,
-                    request_id=request_id,
-                )
-            return
-        data = shared_data
+            await self._deliver_delete(action, request_ids, kwargs)
+        else:
+            await self._deliver_update(action, request_ids, kwargs)
+
+    async def _deliver_delete(
+        self, action: str, request_ids: set[RequestId], body: dict[str, Any]
+    ) -> None:
+        """Each subscriber gets the deleted instance's ``{"pk": ...}`` with a 204."""
+        for request_id in request_ids:
+            await self.reply(
+                action=action, data=body, status=status.HTTP_204_NO_CONTENT, request_id=request_id
+            )
+
+    async def _deliver_update(
+        self, action: str, request_ids: set[RequestId], body: dict[str, Any]
+    ) -> None:
+        """Each subscriber gets the instance's data with a 200: the data serialized once,
+        or read by this connection (an error then goes to every subscriber)."""
+        # A subclass may share its parent's observer but not its serialization rules.
+        data = delivered_shared_data() if self.serializes_observed_once() else None
         if data is None:
             try:
-                data, _ = await self.retrieve(action="retrieve", request_id=None, **kwargs)
+                data, _ = await self.retrieve(action="retrieve", request_id=None, **body)
             except PermissionDenied:
                 return
             except Exception as exc:
@@ -407,4 +383,6 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             )
 
 
-_DEFAULT_IMPLEMENTERS = (GenericAsyncAPIConsumer, ObserverModelInstanceMixin, RetrieveModelMixin)
+def _default_implementers() -> tuple[type, ...]:
+    """The classes whose hooks are the defaults ``serializes_observed_once`` compares with."""
+    return (GenericAsyncAPIConsumer, ObserverModelInstanceMixin, RetrieveModelMixin)

@@ -14,7 +14,7 @@ import warnings
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 from uuid import uuid4
 
 from channels.layers import DEFAULT_CHANNEL_LAYER
@@ -34,9 +34,6 @@ from djangochannelsrestframework.observer.base_observer import BaseObserver
 from djangochannelsrestframework.observer.sending import UnencodableBody, jsonable, log_unencodable
 from djangochannelsrestframework.observer.transactions import ObservedEvent, schedule
 from djangochannelsrestframework.serializer_cache import prime_fields
-
-if TYPE_CHECKING:
-    from djangochannelsrestframework.observer.generics import _GenericModelObserver
 
 
 class Action(Enum):
@@ -76,7 +73,7 @@ def _state_dict(instance: Model, name: str) -> dict[Any, Any]:
     state = instance._state.__dict__
     if name not in state:
         state[name] = {}
-    return state[name]
+    return cast("dict[Any, Any]", state[name])
 
 
 class ModelObserver(BaseObserver):
@@ -90,10 +87,6 @@ class ModelObserver(BaseObserver):
     #: Set when the group hooks read only the primary key: groups then never change, so
     #: no stored row has to be read before a save to know the old groups.
     groups_depend_only_on_pk = False
-    # Only on the observers that ``_GenericModelObserver.bind_to_model`` creates for a
-    # consumer class (read with ``getattr``, so undeclared at run time).
-    consumer_class: type | None
-    generic_observer: _GenericModelObserver
 
     def __init__(
         self,
@@ -180,11 +173,19 @@ class ModelObserver(BaseObserver):
         """Whether a save must read the stored row to learn the object's old groups."""
         return self._group_names_for_signal is not None and not self.groups_depend_only_on_pk
 
-    def _remember_old_groups(self, instance: Model, using: str | None) -> None:
+    def _read_old_groups(self, instance: Model, using: str | None) -> None:
         stored = None
         if not instance._state.adding and instance.pk is not None:
             stored = type(instance)._base_manager.using(using).filter(pk=instance.pk).first()
         groups = frozenset(self.group_names_for_signal(instance=stored)) if stored else frozenset()
+        self.remember_old_groups(instance, groups)
+
+    def remember_old_groups(self, instance: Model, groups: frozenset[str]) -> None:
+        """Record ``instance``'s groups before a write, for the event that write raises.
+
+        Saves and deletes read them from the stored row; bulk writes, which send no
+        ``pre_save``, read them for all rows at once and record them here.
+        """
         _state_dict(instance, _OLD_GROUPS_ATTRIBUTE)[self.id] = groups
 
     def _old_groups(self, instance: Model, action: Action, new_groups: frozenset[str]) -> Any:
@@ -208,7 +209,7 @@ class ModelObserver(BaseObserver):
         self, instance: Model, raw: bool = False, using: Any = None, **kwargs: Any
     ) -> None:
         if not raw and self.tracks_old_groups():
-            self._remember_old_groups(instance, using)
+            self._read_old_groups(instance, using)
 
     def post_save_receiver(
         self, instance: Model, created: bool, raw: bool = False, using: Any = None, **kwargs: Any
@@ -218,7 +219,7 @@ class ModelObserver(BaseObserver):
 
     def pre_delete_receiver(self, instance: Model, using: Any = None, **kwargs: Any) -> None:
         if self.tracks_old_groups():
-            self._remember_old_groups(instance, using)
+            self._read_old_groups(instance, using)
 
     def post_delete_receiver(self, instance: Model, using: Any = None, **kwargs: Any) -> None:
         self.database_event(instance, Action.DELETE, using)

@@ -12,27 +12,46 @@ from __future__ import annotations
 import functools
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+from uuid import UUID
 
 from django.db import connections
 
 from djangochannelsrestframework.observer.sending import send_group_messages
 
-if TYPE_CHECKING:
-    from djangochannelsrestframework.observer.model_observer import Action, ModelObserver
+
+class CommittingObserver(Protocol):
+    """What delivery after commit needs from the observer that recorded an event."""
+
+    id: UUID
+    channel_layer_alias: str
+
+    def build_messages(
+        self,
+        instance: Any,
+        old_groups: frozenset[str],
+        new_groups: frozenset[str],
+        serialized: dict[Any, dict[str, Any]],
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The ``(group, message)`` pairs for one object's committed change."""
+        ...
+
+    def committed(self, instance: Any, new_groups: frozenset[str]) -> None:
+        """Called after commit: the object's groups are now ``new_groups``."""
+        ...
 
 
 @dataclass
 class ObservedEvent:
     """One save or delete of one object as seen by one observer."""
 
-    observer: ModelObserver
+    observer: CommittingObserver
     key: Hashable
     instance: Any
     old_groups: frozenset[str]
     new_groups: frozenset[str]
     #: Messages (without ``group``) already serialized at signal time, by group action.
-    messages: dict[Action, dict[str, Any]] = field(default_factory=dict)
+    messages: dict[Any, dict[str, Any]] = field(default_factory=dict)
 
 
 def deliver(events: list[ObservedEvent]) -> None:
