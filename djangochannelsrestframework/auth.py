@@ -179,7 +179,7 @@ class TokenAuthMiddleware(BaseMiddleware):
         await send({"type": "websocket.close", "code": self.close_code})
 
 
-def TokenAuthMiddlewareStack(inner: Any) -> Any:  # noqa: N802 - named like Channels' helper
+def TokenAuthMiddlewareStack(inner: Any) -> Any:
     """Session and token authentication: Channels' ``AuthMiddlewareStack`` around
     ``TokenAuthMiddleware``, so a token (when sent) takes precedence over the session."""
     return AuthMiddlewareStack(TokenAuthMiddleware(inner))

@@ -36,7 +36,7 @@ from djangochannelsrestframework.exceptions import (
     as_api_exception,
 )
 from djangochannelsrestframework.observer.subscriptions import SubscriptionsMixin
-from djangochannelsrestframework.permissions import ensure_base_permission
+from djangochannelsrestframework.permissions import ensure_base_permission, permission_denied
 from djangochannelsrestframework.protocol import (
     envelope,
 )
@@ -78,8 +78,8 @@ __all__ = [
     "ActionMissingException",
     "logger",
     # Served lazily by the module ``__getattr__`` below (``import *`` asks it too).
-    "DjangoViewAsConsumer",  # noqa: F822
-    "view_as_consumer",  # noqa: F822
+    "DjangoViewAsConsumer",
+    "view_as_consumer",
 ]
 
 
@@ -209,7 +209,7 @@ class AsyncAPIConsumer(
                 scope=self.scope, consumer=self, action=action, **kwargs
             )
             if not allowed:
-                raise PermissionDenied()
+                raise permission_denied(permission)
 
     # The request pipeline: parse, check, run, finalize ----------------------------------
 

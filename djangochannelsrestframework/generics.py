@@ -13,13 +13,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.http import Http404
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.serializers import BaseSerializer
 
 from djangochannelsrestframework import filters
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.exceptions import InvalidMessage
+from djangochannelsrestframework.permissions import permission_denied
 from djangochannelsrestframework.protocol import RESERVED_MESSAGE_KEYS
 from djangochannelsrestframework.scope_utils import call_sync
 from djangochannelsrestframework.serializer_cache import prime_fields
@@ -160,7 +160,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         for permission in self.get_permissions(action=action, **kwargs):
             check = getattr(permission, "has_object_permission", None)
             if check is not None and not call_sync(check, self.scope, self, action, obj, **extra):
-                raise PermissionDenied()
+                raise permission_denied(permission)
 
     def get_serializer(
         self, action_kwargs: dict[str, Any] | None = None, *args: Any, **kwargs: Any

@@ -20,7 +20,7 @@ from django.http import QueryDict
 from rest_framework.pagination import LimitOffsetPagination, _positive_int
 
 from djangochannelsrestframework.protocol import QUERY_KEY
-from djangochannelsrestframework.settings import SettingDefault, api_settings
+from djangochannelsrestframework.settings import SettingDefault
 
 __all__ = [
     "WebsocketLimitOffsetPagination",
@@ -130,3 +130,7 @@ class WebsocketLimitOffsetPagination(LimitOffsetPagination):
                 ("offset", self.offset),
             ]
         )
+
+
+# ---- 1.3 import surface: names 1.3 users import from this module; not used here ----------
+from djangochannelsrestframework.settings import api_settings  # noqa: E402

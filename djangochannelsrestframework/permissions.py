@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rest_framework import permissions as drf_permissions
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission as DRFBasePermission
 
 from djangochannelsrestframework.db import database_sync_to_async
@@ -24,6 +25,7 @@ from djangochannelsrestframework.scope_utils import (
     ensure_async,
     request_from_scope,
 )
+from djangochannelsrestframework.settings import api_settings
 from djangochannelsrestframework.types import Scope
 
 if TYPE_CHECKING:
@@ -379,3 +381,16 @@ def has_object_rules(permission: Any) -> bool:
         return _drf_object_rules(permission.permission)
     method = getattr(type(permission), "has_object_permission", None)
     return method is not None and method is not BasePermission.has_object_permission
+
+
+def permission_denied(permission: Any) -> PermissionDenied:
+    """The ``PermissionDenied`` for a refusal by ``permission``.
+
+    With the ``PERMISSION_MESSAGES`` setting, its ``message`` and ``code`` (a wrapped DRF
+    permission's own) become the reply's detail, as DRF does; by default every refusal has
+    DRF's default text, as in 1.3.
+    """
+    if not api_settings.PERMISSION_MESSAGES:
+        return PermissionDenied()
+    source = permission.permission if isinstance(permission, WrappedDRFPermission) else permission
+    return PermissionDenied(getattr(source, "message", None), getattr(source, "code", None))

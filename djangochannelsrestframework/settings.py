@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     # calls already queued behind the current one, instead of reconnecting between them
     # (see db.py); 0 closes and reopens between calls as Channels does.
     "BUSY_DB_CONNECTION_REUSE": 1.0,
+    # Refusals carry the refusing permission's ``message`` and ``code``, as DRF does (off:
+    # DRF's default text for every refusal, as 1.3 sent).
+    "PERMISSION_MESSAGES": False,
 }
 
 #: Settings kept for 1.3 that do nothing: reading one warns (``PendingDeprecationWarning``,

@@ -644,3 +644,57 @@ async def test_permission_instances_are_kept_for_a_bounded_number_of_lists():
     async with connected(FreshListConsumer) as client:
         sizes = [(await client.request(action="ping"))["data"] for _ in range(40)]
     assert max(sizes) <= 16
+
+
+# Refusal messages --------------------------------------------------------------------------
+
+
+class OwnersOnly(BasePermission):
+    """Refuses every action, with its own message and code, as a DRF permission may."""
+
+    message = "Only owners may do this."
+    code = "owners_only"
+
+    async def has_permission(self, scope, consumer, action, **kwargs):
+        return False
+
+
+class DRFOwnersOnly(drf.BasePermission):
+    """Lets clients connect (``HEAD``), then refuses every action with its message."""
+
+    message = "Only owners (DRF) may do this."
+
+    def has_permission(self, request, view):
+        return request.method == "HEAD"
+
+
+class Refusing(AsyncAPIConsumer):
+    permission_classes = [OwnersOnly]
+
+    @action()
+    async def ping(self, **kwargs):
+        return "pong", 200
+
+
+class DRFRefusing(Refusing):
+    permission_classes = [DRFOwnersOnly]
+
+
+async def test_refusals_keep_the_13_text_by_default():
+    """Without ``PERMISSION_MESSAGES`` a permission's ``message`` is not sent (1.3 text)."""
+    async with connected(Refusing) as client:
+        reply = await client.request(action="ping")
+    assert reply["errors"] == ["You do not have permission to perform this action."]
+
+
+@override_settings(DJANGO_CHANNELS_REST_API={"PERMISSION_MESSAGES": True})
+@pytest.mark.parametrize(
+    ("consumer", "text"),
+    [(Refusing, "Only owners may do this."), (DRFRefusing, "Only owners (DRF) may do this.")],
+)
+async def test_permission_messages_send_the_refusing_permissions_message(consumer, text):
+    """With ``PERMISSION_MESSAGES`` the refusing permission's ``message`` is the reply's
+    error (ours or a wrapped DRF one), as DRF does."""
+    async with connected(consumer) as client:
+        reply = await client.request(action="ping")
+    assert (reply["response_status"], reply["errors"]) == (403, [text])
