@@ -390,10 +390,12 @@ class AsyncAPIConsumer(
 
     @classmethod
     async def decode_json(cls, text_data: str) -> Any:
+        """Parse one text frame (``encoders.loads``); override to accept another format."""
         return encoders.loads(text_data)
 
     @classmethod
     async def encode_json(cls, content: Any) -> str:
+        """Encode one reply (``encoders.dumps``); override to send another format."""
         return encoders.dumps(content)
 
 
