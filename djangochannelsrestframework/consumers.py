@@ -37,9 +37,7 @@ from djangochannelsrestframework.exceptions import (
 )
 from djangochannelsrestframework.observer.subscriptions import SubscriptionsMixin
 from djangochannelsrestframework.permissions import ensure_base_permission, permission_denied
-from djangochannelsrestframework.protocol import (
-    envelope,
-)
+from djangochannelsrestframework.protocol import envelope
 from djangochannelsrestframework.scope_utils import ensure_async, request_from_scope
 from djangochannelsrestframework.send_timeout import SendTimeoutMixin
 from djangochannelsrestframework.settings import SettingDefault, api_settings
