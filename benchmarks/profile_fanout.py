@@ -58,6 +58,7 @@ def child(args: argparse.Namespace) -> None:
         impl=args.target,
         sizes=[args.subscribers],
         changes=args.changes,
+        observer="instance",
         timeout=120.0,
         before_changes=begin,
     )
