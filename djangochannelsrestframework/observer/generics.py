@@ -8,6 +8,7 @@ the instance through its own ``get_object`` and serializer, once per change.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -383,6 +384,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             )
 
 
+@functools.cache
 def _default_implementers() -> tuple[type, ...]:
     """The classes whose hooks are the defaults ``serializes_observed_once`` compares with."""
     return (GenericAsyncAPIConsumer, ObserverModelInstanceMixin, RetrieveModelMixin)

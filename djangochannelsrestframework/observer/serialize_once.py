@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextvars
 import inspect
 import weakref
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.signals import setting_changed
@@ -55,7 +54,7 @@ def _forget_decisions(**kwargs: Any) -> None:
 setting_changed.connect(_forget_decisions)
 
 
-def decide_serialize_once(cls: Any, default_implementers: Iterable[type]) -> bool:
+def decide_serialize_once(cls: Any, default_implementers: tuple[type, ...]) -> bool:
     """Whether a change's data is the same for every subscriber of consumer class ``cls``.
 
     ``observer_serialize_once`` decides when set; otherwise ``True`` unless ``cls``
@@ -65,7 +64,7 @@ def decide_serialize_once(cls: Any, default_implementers: Iterable[type]) -> boo
     """
     decided = _decided.get(cls)
     if decided is None:
-        decided = _decided[cls] = _decide(cls, tuple(default_implementers))
+        decided = _decided[cls] = _decide(cls, default_implementers)
     return decided
 
 
