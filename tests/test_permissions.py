@@ -698,3 +698,27 @@ async def test_permission_messages_send_the_refusing_permissions_message(consume
     async with connected(consumer) as client:
         reply = await client.request(action="ping")
     assert (reply["response_status"], reply["errors"]) == (403, [text])
+
+
+class NoNotes(BasePermission):
+    """Allows actions but refuses every note, with its own message."""
+
+    message = "Not your note."
+
+    def has_object_permission(self, scope, consumer, action, obj, **kwargs):
+        return False
+
+
+class GuardedNotes(RetrieveModelMixin, GenericAsyncAPIConsumer):
+    queryset = Note.objects.all()
+    serializer_class = NoteSerializer
+    permission_classes = [NoNotes]
+
+
+@override_settings(DJANGO_CHANNELS_REST_API={"PERMISSION_MESSAGES": True})
+async def test_permission_messages_apply_to_object_refusals():
+    """An object refusal carries the refusing permission's ``message`` too."""
+    note = await Note.objects.acreate(title="private")
+    async with connected(GuardedNotes) as client:
+        reply = await client.request(action="retrieve", pk=note.pk)
+    assert (reply["response_status"], reply["errors"]) == (403, ["Not your note."])

@@ -119,3 +119,18 @@ async def test_subscribe_instance_checks_the_limit_once():
         reply = await client.request(action="subscribe_instance", pk=note.pk, request_id=1)
     assert reply["response_status"] == 201
     assert CountingNotes.checks == [1]
+
+
+def test_the_13_helpers_edit_subscribed_requests():
+    """1.3's private helpers ``_subscribe``, ``_unsubscribe``, ``_unsubscribe_groups`` and
+    ``_requests_for`` still work, on the instance observer's share of ``subscriptions``."""
+    consumer = NoteInstanceConsumer()
+    consumer._subscribe(1, ["g1", "g2"])
+    consumer._subscribe(2, ["g1"])
+    assert consumer._requests_for("g1") == {1, 2}
+    assert consumer._requests_for(None) == {1, 2}
+    consumer._unsubscribe(1)
+    assert consumer.subscribed_requests == {"g1": {2}}
+    consumer._unsubscribe_groups(["g1"])
+    assert consumer.subscribed_requests == {}
+    assert consumer.get_subscription_count() == 0
