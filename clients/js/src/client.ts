@@ -263,10 +263,11 @@ export class Client extends Api implements Transport {
       this.socket = null;
       this.detach(socket);
       this.lastCloseCode = event.code;
-      this.lost();
       if (FATAL_CLOSE_CODES.has(event.code)) {
-        this.finish(new ConnectionClosed(event.code, event.reason));
+        // Refused at the door (4401): nothing sent on this socket ran; say why, not "lost".
+        this.finish(new ConnectionClosed(event.code, event.reason), true);
       } else {
+        this.lost();
         this.scheduleRetry(event.code);
       }
     };
@@ -314,7 +315,7 @@ export class Client extends Api implements Transport {
     this.retryTimer = setTimeout(() => void this.open(), delay);
   }
 
-  private finish(error: ConnectionClosed): void {
+  private finish(error: ConnectionClosed, refused = false): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     if (this.socket) {
@@ -325,7 +326,7 @@ export class Client extends Api implements Transport {
     }
     for (const entry of this.pending.values()) {
       clearTimeout(entry.timer);
-      entry.reject(entry.sent ? new ConnectionLost(entry.action, entry.requestId) : error);
+      entry.reject(entry.sent && !refused ? new ConnectionLost(entry.action, entry.requestId) : error);
     }
     this.pending.clear();
     this.outbox = [];
