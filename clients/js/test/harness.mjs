@@ -125,6 +125,10 @@ export async function startProxy(targetPort) {
     get connections() {
       return connections;
     },
+    /** Connections open through the proxy now. */
+    get active() {
+      return sockets.size / 2;
+    },
     cut() {
       down = true;
       for (const socket of sockets) socket.destroy();
