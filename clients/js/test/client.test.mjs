@@ -231,3 +231,44 @@ describe("instance subscriptions", () => {
     assert.equal(subscription.closed, true);
   });
 });
+
+describe("live lists", () => {
+  test("rows follow the server's list: enter, update, leave and the page's count", async (t) => {
+    const writer = open(server.url());
+    const probe = await writer.request("subscribe_list", { query: { search: "zzz-none" } }).catch((e) => e);
+    if (probe instanceof RequestError && probe.status === 405) {
+      t.skip("the server has no subscribe_list yet (issue 10)");
+      return;
+    }
+    const api = open(server.url("/ws/multi/"));
+    const message = { query: { search: "livetest", ordering: "username" }, limit: 2, offset: 0 };
+    const changes = [];
+    const list = api.stream("users").liveList(message, { onChange: (change) => changes.push(change) });
+    await list.ready;
+    assert.deepEqual(list.rows, []);
+    assert.equal(list.count, 0);
+
+    const b = await writer.create({ username: "livetest b" });
+    await waitFor(() => list.rows.length === 1, { message: "the enter" });
+    assert.equal(changes[0].change, "enter");
+    assert.equal(changes[0].pk, b.id);
+    const a = await writer.create({ username: "livetest a" });
+    const c = await writer.create({ username: "livetest c" });
+    await waitFor(() => list.count === 3, { message: "the count of 3" });
+    assert.deepEqual(list.rows.map((row) => row.id), [a.id, b.id]);
+    await writer.patch(a.id, { username: "not in the search" });
+    await waitFor(() => list.count === 2 && list.rows[1]?.id === c.id, { message: "a to leave and c to enter" });
+    assert.deepEqual(list.rows.map((row) => row.username), ["livetest b", "livetest c"]);
+    const fresh = await writer.list(message);
+    assert.deepEqual(list.rows, fresh.results);
+    assert.equal(list.count, fresh.count);
+
+    await list.close();
+    const before = changes.length;
+    await writer.create({ username: "livetest 0 first" });
+    // The list no longer follows the server: a fresh list changes, this one does not.
+    await waitFor(async () => (await writer.list(message)).count === 3, { message: "the write" });
+    assert.equal(changes.length, before);
+    for (const user of [a, b, c]) await writer.delete(user.id);
+  });
+});
