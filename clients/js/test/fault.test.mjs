@@ -18,6 +18,13 @@ const SEED = Number(process.env.DCRF_FAULT_SEED ?? Date.now() % 100_000);
 let db;
 let server;
 let proxy;
+const clients = [];
+const open = (url) => {
+  const c = client(url);
+  clients.push(c);
+  return c;
+};
+let writer = null;
 
 before(async () => {
   db = await prepareDatabase();
@@ -26,6 +33,8 @@ before(async () => {
 });
 
 after(async () => {
+  for (const c of clients) c.close();
+  if (writer && writer.exitCode === null) writer.kill();
   await proxy?.close();
   await server?.stop();
   db?.cleanup();
@@ -53,20 +62,20 @@ async function hasLiveLists(api) {
 
 test(`${CYCLES} random cuts while another process writes: the client converges (seed ${SEED})`, async (t) => {
   const rand = seeded(SEED);
-  const direct = client(server.url());
+  const direct = open(server.url());
   const watched = [];
   for (let i = 0; i < 5; i++) watched.push((await direct.create({ username: `fault watched ${i}`, email: `${i}@example.com` })).id);
-  const live = await hasLiveLists(client(server.url()));
+  const live = await hasLiveLists(direct);
   if (!live) t.diagnostic("the server has no subscribe_list yet: live-list convergence not checked");
 
-  const api = client(proxy.url());
+  const api = open(proxy.url());
   const subscriptions = watched.map((pk) => api.subscribeInstance(pk, () => undefined));
   const listMessage = { query: { search: "fault", ordering: "username" }, limit: 5, offset: 0 };
   const list = live ? api.liveList(listMessage) : null;
   await Promise.all(subscriptions.map((s) => s.ready));
   if (list) await list.ready;
 
-  const writer = fork(path.join(here, "writer.mjs"), [server.url(), JSON.stringify(watched), String(SEED)], { stdio: "inherit" });
+  writer = fork(path.join(here, "writer.mjs"), [server.url(), JSON.stringify(watched), String(SEED)], { stdio: "inherit" });
   const writerErrors = [];
   let summary = null;
   writer.on("message", (message) => {
@@ -113,6 +122,4 @@ test(`${CYCLES} random cuts while another process writes: the client converges (
     assert.equal(new Set(list.rows.map((row) => row.id)).size, list.rows.length, "a row is in the live list twice");
   }
   t.diagnostic(`writes: ${summary.writes}, connections through the proxy: ${proxy.connections}`);
-  api.close();
-  direct.close();
 });
