@@ -82,10 +82,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _launch(
-    app: str, host: str, env: dict[str, str], cwd: str | os.PathLike[str], args: tuple[str, ...]
+    app: str,
+    host: str,
+    env: dict[str, str],
+    cwd: str | os.PathLike[str],
+    args: tuple[str, ...],
+    port: int | None = None,
 ) -> Server:
-    """Start uvicorn on a free port and wait until it accepts connections."""
-    port = free_port(host)
+    """Start uvicorn on ``port`` (default: a free one) and wait until it accepts connections."""
+    port = free_port(host) if port is None else port
     command = [sys.executable, "-m", "uvicorn", app, "--host", host, "--port", str(port)]
     command += ["--no-access-log", *args]
     with tempfile.NamedTemporaryFile(
@@ -132,13 +137,15 @@ def run_server(
     host: str = "127.0.0.1",
     settings: str | None = "demo.settings",
     extra_args: tuple[str, ...] = (),
+    port: int | None = None,
 ) -> Iterator[Server]:
     """Serve ``app`` with uvicorn on a free port until the ``with`` block ends.
 
     ``env`` is added to this process's environment; ``DJANGO_SETTINGS_MODULE`` is set to
     ``settings`` (the test process's own, set by pytest-django, must not leak into the
     server) unless ``env`` names one. Raises ``RuntimeError`` with the server's output if
-    it exits or does not accept connections within 20 seconds.
+    it exits or does not accept connections within 20 seconds. ``port`` serves on a given
+    port (to restart a server where its clients expect it); by default a free one is used.
     """
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if settings is not None:
@@ -150,7 +157,7 @@ def run_server(
     )
     for attempt in range(3):
         try:
-            server = _launch(app, host, full_env, cwd, extra_args)
+            server = _launch(app, host, full_env, cwd, extra_args, port)
             break
         except ServerExited as exc:
             # Another process may have taken the free port between our check and the bind.
