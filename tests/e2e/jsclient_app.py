@@ -1,6 +1,7 @@
 """ASGI app for the TypeScript client's tests (clients/js/test), served with the demo's settings.
 
-``/ws/`` is the demo's users API plus a few actions the tests need (``echo``, ``slow``);
+``/ws/`` is the demo's users API plus a few actions the tests need (``echo``, ``slow``,
+``close_with``);
 ``/ws/multi/`` serves the same consumer as the stream ``users`` of a ``Demultiplexer``, next
 to a streamed list (``pages``); ``/ws/pages/`` is the streamed list alone. Tokens work as in
 the demo (``TokenAuthMiddlewareStack``). Live lists are on when the library has them.
@@ -29,7 +30,7 @@ from djangochannelsrestframework.pagination import WebsocketLimitOffsetPaginatio
 
 
 class ClientTestConsumer(UserConsumer):
-    """The demo's consumer with two extra actions."""
+    """The demo's consumer with a few actions for the tests."""
 
     @action()
     async def echo(self, value, **kwargs):
@@ -42,6 +43,12 @@ class ClientTestConsumer(UserConsumer):
         """Answer after ``seconds`` (at most 5): for timeouts and in-flight requests."""
         await asyncio.sleep(min(float(seconds), 5.0))
         return {"slept": seconds}, 200
+
+    @action()
+    async def close_with(self, code, **kwargs):
+        """Close the socket with ``code`` (4429, as for a client that stopped reading)."""
+        await self.close(code=int(code))
+        return None, 200
 
 
 class TwoPerPage(WebsocketLimitOffsetPagination):

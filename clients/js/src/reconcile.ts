@@ -117,26 +117,20 @@ export function reconcile<Row>(current: readonly Row[], next: readonly Row[], op
   // 3. Every other row of `next`, in order, goes right after its predecessor in `next`.
   //    Each insertion keeps the rows placed so far adjacent to their predecessors, so once
   //    all are placed the array is `next` (stable rows are already in relative order).
-  const positions = (): Map<string, number> => {
-    const map = new Map<string, number>();
-    rows.forEach((row, i) => map.set(keyOf(pkOf(row)), i));
-    return map;
-  };
-  let where = positions();
+  const keys = rows.map((row) => keyOf(pkOf(row))); // kept parallel to `rows`
   next.forEach((row, i) => {
     const pk = pkOf(row);
     const key = keyOf(pk);
     if (stable.has(key)) return;
-    const present = where.get(key);
-    if (present !== undefined) rows.splice(present, 1);
-    let index = 0;
-    if (i > 0) {
-      const before = keyOf(pkOf(next[i - 1]));
-      index = rows.findIndex((r) => keyOf(pkOf(r)) === before) + 1;
+    const present = keys.indexOf(key);
+    if (present >= 0) {
+      rows.splice(present, 1);
+      keys.splice(present, 1);
     }
+    const index = i === 0 ? 0 : keys.indexOf(keyOf(pkOf(next[i - 1]))) + 1;
     rows.splice(index, 0, row);
-    changes.push(withCount({ change: present === undefined ? "enter" : "update", pk, index, row }));
-    where = positions();
+    keys.splice(index, 0, key);
+    changes.push(withCount({ change: present < 0 ? "enter" : "update", pk, index, row }));
   });
 
   if (changes.length === 0 && options.nextCount !== undefined && options.nextCount !== options.count) {

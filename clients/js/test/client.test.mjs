@@ -129,6 +129,26 @@ describe("close codes", () => {
     assert.equal(states.filter((s) => s.state === "reconnecting").length, 0, "it retried");
   });
 
+  test("after 4429 the client waits at least overloadDelay, reconnects and recovers", async () => {
+    const writer = open(server.url());
+    const target = await writer.create({ username: "behind" });
+    const api = open(server.url(), { reconnect: { initialDelay: 10, overloadDelay: 400 } });
+    const subscription = api.subscribeInstance(target.id, () => undefined);
+    await subscription.ready;
+    await api.whenOpen();
+    const states = [];
+    api.on("state", (event) => states.push(event));
+    await api.request("close_with", { code: 4429 }).catch(() => undefined);
+    await waitFor(() => states.some((s) => s.state === "reconnecting"), { message: "the close" });
+    const waiting = states.find((s) => s.state === "reconnecting");
+    assert.equal(waiting.code, 4429);
+    assert.ok(waiting.delay >= 200 && waiting.delay <= 400, String(waiting.delay));
+    await writer.patch(target.id, { email: "while-away@example.com" });
+    await waitFor(() => subscription.data?.email === "while-away@example.com", { message: "the recovery" });
+    await api.whenOpen();
+    await writer.delete(target.id);
+  });
+
   test("a valid token is offered as a subprotocol and authenticates", async () => {
     const api = open(server.url(), { token: async () => db.token });
     assert.deepEqual(await api.request("echo", { value: 1 }), { value: 1, user: "user 1" });

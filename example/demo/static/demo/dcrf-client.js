@@ -205,26 +205,20 @@ function reconcile(current, next, options = {}) {
     if (equal(row, next[target])) candidates.push({ key, target });
   }
   const stable = new Set(longestIncreasing(candidates.map((c) => c.target)).map((i) => candidates[i].key));
-  const positions = () => {
-    const map = /* @__PURE__ */ new Map();
-    rows.forEach((row, i) => map.set(keyOf(pkOf(row)), i));
-    return map;
-  };
-  let where = positions();
+  const keys = rows.map((row) => keyOf(pkOf(row)));
   next.forEach((row, i) => {
     const pk = pkOf(row);
     const key = keyOf(pk);
     if (stable.has(key)) return;
-    const present = where.get(key);
-    if (present !== void 0) rows.splice(present, 1);
-    let index = 0;
-    if (i > 0) {
-      const before = keyOf(pkOf(next[i - 1]));
-      index = rows.findIndex((r) => keyOf(pkOf(r)) === before) + 1;
+    const present = keys.indexOf(key);
+    if (present >= 0) {
+      rows.splice(present, 1);
+      keys.splice(present, 1);
     }
+    const index = i === 0 ? 0 : keys.indexOf(keyOf(pkOf(next[i - 1]))) + 1;
     rows.splice(index, 0, row);
-    changes.push(withCount({ change: present === void 0 ? "enter" : "update", pk, index, row }));
-    where = positions();
+    keys.splice(index, 0, key);
+    changes.push(withCount({ change: present < 0 ? "enter" : "update", pk, index, row }));
   });
   if (changes.length === 0 && options.nextCount !== void 0 && options.nextCount !== options.count) {
     changes.push({ change: "count", pk: null, index: null, row: null, count: options.nextCount });
