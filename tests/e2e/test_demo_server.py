@@ -36,15 +36,22 @@ async def assert_still_usable(ws) -> None:
 
 
 def test_page_and_its_script_are_served(demo_server: Server):
-    """The console page and its static script are served over plain HTTP."""
+    """The page, its ES module and the client module it imports are served over plain HTTP."""
     with urllib.request.urlopen(demo_server.http_url + "/", timeout=TIMEOUT) as response:
         page = response.read().decode()
     assert response.status == 200
     assert 'id="users"' in page and 'id="create-submit"' in page and 'id="log"' in page
+    assert '<script type="module"' in page
     with urllib.request.urlopen(
         demo_server.http_url + "/static/demo/demo.js", timeout=TIMEOUT
     ) as response:
         assert response.status == 200
+        assert b'from "./dcrf-client.js"' in response.read()
+    with urllib.request.urlopen(
+        demo_server.http_url + "/static/demo/dcrf-client.js", timeout=TIMEOUT
+    ) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/javascript")
         assert b"WebSocket" in response.read()
 
 
