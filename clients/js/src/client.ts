@@ -107,6 +107,7 @@ export class Client extends Api implements Transport {
   /** Resolves when the client is `open` (connected, subscriptions re-established). */
   whenOpen(): Promise<void> {
     if (this.state === "open") return Promise.resolve();
+    if (this.state === "closed") return Promise.reject(new ConnectionClosed(this.lastCloseCode ?? 0));
     return new Promise((resolve, reject) => {
       const off = this.on("state", (event) => {
         if (event.state === "open") {
@@ -246,6 +247,7 @@ export class Client extends Api implements Transport {
       this.scheduleRetry(0);
       return;
     }
+    if (this.state === "closed" || this.socket) return; // closed (or reconnected) meanwhile
     let socket: WebSocketLike;
     try {
       socket = protocols.length ? new this.WebSocketClass(this.url, protocols) : new this.WebSocketClass(this.url);

@@ -565,6 +565,7 @@ var Client = class extends Api {
   /** Resolves when the client is `open` (connected, subscriptions re-established). */
   whenOpen() {
     if (this.state === "open") return Promise.resolve();
+    if (this.state === "closed") return Promise.reject(new ConnectionClosed(this.lastCloseCode ?? 0));
     return new Promise((resolve, reject) => {
       const off = this.on("state", (event) => {
         if (event.state === "open") {
@@ -685,6 +686,7 @@ var Client = class extends Api {
       this.scheduleRetry(0);
       return;
     }
+    if (this.state === "closed" || this.socket) return;
     let socket;
     try {
       socket = protocols.length ? new this.WebSocketClass(this.url, protocols) : new this.WebSocketClass(this.url);
