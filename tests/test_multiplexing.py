@@ -11,7 +11,12 @@ from django.contrib.auth import get_user_model
 from djangochannelsrestframework.multiplexing import Demultiplexer
 from djangochannelsrestframework.testing import APICommunicator
 from tests.app.models import Note
-from tests.app.multiplexing_consumers import NotesDemultiplexer, RefusingConsumer, ScopeConsumer
+from tests.app.multiplexing_consumers import (
+    NotesDemultiplexer,
+    RefusingConsumer,
+    ScopeConsumer,
+    fragile_app,
+)
 from tests.helpers import connect
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("any_channel_layer")]
@@ -197,3 +202,33 @@ async def test_messages_too_large_get_a_413(settings):
     reply = await client.receive_json_from()
     assert reply["response_status"] == 413 and reply["errors"] == ["Message too large."]
     await client.disconnect()
+
+
+async def test_a_plain_asgi_application_can_be_a_stream():
+    """A stream may be any ASGI application; its text frames come back wrapped, binary
+    frames are dropped."""
+    app = Demultiplexer.as_asgi(consumers={"raw": fragile_app})
+    client = await connect(app)
+    await client.send_json_to({"stream": "raw", "payload": "binary"})
+    assert await client.receive_json_from() == {"stream": "raw", "payload": "binary"}
+    assert await client.receive_nothing()
+    await client.disconnect()
+
+
+async def test_a_stream_that_crashes_closes_the_socket_with_1011(caplog):
+    """An exception escaping a stream's application is logged and closes the socket (1011)."""
+    app = Demultiplexer.as_asgi(consumers={"raw": fragile_app, "notes": ScopeConsumer})
+    client = await connect(app)
+    await client.send_json_to({"stream": "raw", "payload": "boom"})
+    assert await client.receive_output(timeout=2) == {"type": "websocket.close", "code": 1011}
+    assert "Stream 'raw' failed" in caplog.text
+    await client.disconnect()
+
+
+async def test_a_stream_that_crashes_during_the_handshake_refuses_it():
+    """An application that fails before accepting refuses the whole handshake."""
+    app = Demultiplexer.as_asgi(consumers={"raw": fragile_app, "notes": ScopeConsumer})
+    communicator = APICommunicator(app, "/ws/refuse/")
+    accepted, _ = await communicator.connect()
+    assert not accepted
+    await communicator.disconnect()

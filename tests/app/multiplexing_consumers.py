@@ -46,3 +46,21 @@ class NotesDemultiplexer(Demultiplexer):
         "scope_a": ScopeConsumer,
         "scope_b": ScopeConsumer,
     }
+
+
+async def fragile_app(scope, receive, send):
+    """A plain ASGI stream: accepts, answers ``"binary"`` with a binary frame, and crashes on
+    ``"boom"`` (or at once when its path ends in ``/refuse/``)."""
+    await receive()
+    if scope["path"].endswith("/refuse/"):
+        raise RuntimeError("cannot start")
+    await send({"type": "websocket.accept"})
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") == '"boom"':
+            raise RuntimeError("boom")
+        if message.get("text") == '"binary"':
+            await send({"type": "websocket.send", "bytes": b"\x00"})
+        await send({"type": "websocket.send", "text": message["text"]})
