@@ -68,12 +68,15 @@ def check_redis_socket_timeout(app_configs: Any = None, **kwargs: Any) -> list[C
     redis-py 8 gives every connection a 5-second socket timeout; the layer's blocking
     read waits longer than that when nothing happens, so an idle WebSocket is torn down
     (close code 1011). Subscribers of observers are idle most of the time.
+    ``RedisPubSubChannelLayer`` is not affected: its reader polls with a short timeout of
+    its own.
     """
     if _redis_default_socket_timeout() is None:
         return []
     messages: list[CheckMessage] = []
     for alias, config in (getattr(settings, "CHANNEL_LAYERS", None) or {}).items():
-        if "channels_redis" not in str(config.get("BACKEND", "")):
+        backend = str(config.get("BACKEND", ""))
+        if "channels_redis" not in backend or backend.startswith("channels_redis.pubsub."):
             continue
         for host in _hosts_without_socket_timeout(config):
             messages.append(
@@ -86,6 +89,40 @@ def check_redis_socket_timeout(app_configs: Any = None, **kwargs: Any) -> list[C
                         '"socket_timeout": None}].'
                     ),
                     id="djangochannelsrestframework.W001",
+                )
+            )
+    return messages
+
+
+#: ``CONFIG`` keys of ``RedisChannelLayer`` that ``RedisPubSubChannelLayer`` accepts and
+#: ignores: pub/sub keeps no queues, so it has no capacity and nothing expires.
+_PUBSUB_IGNORED_KEYS = ("capacity", "channel_capacity", "expiry", "group_expiry")
+
+
+@register()
+def check_redis_pubsub_config(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``RedisPubSubChannelLayer`` silently ignores the queue settings of ``RedisChannelLayer``.
+
+    Switching a project from one layer to the other keeps its ``CONFIG``; a ``capacity``
+    or ``expiry`` that the project relies on would then do nothing, without a word.
+    """
+    messages: list[CheckMessage] = []
+    for alias, config in (getattr(settings, "CHANNEL_LAYERS", None) or {}).items():
+        if not str(config.get("BACKEND", "")).startswith("channels_redis.pubsub."):
+            continue
+        ignored = [key for key in _PUBSUB_IGNORED_KEYS if key in (config.get("CONFIG") or {})]
+        if ignored:
+            messages.append(
+                checks.Warning(
+                    f"Channel layer {alias!r}: RedisPubSubChannelLayer ignores "
+                    + ", ".join(repr(key) for key in ignored)
+                    + "; pub/sub has no queues, so no capacity and no expiry.",
+                    hint=(
+                        "Remove these keys, or use channels_redis.core.RedisChannelLayer "
+                        "if you need bounded queues (see docs/deploying.md, 'Choosing a "
+                        "channel layer')."
+                    ),
+                    id="djangochannelsrestframework.W003",
                 )
             )
     return messages

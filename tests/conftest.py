@@ -46,30 +46,47 @@ def redis_url():
     return require_redis_url()
 
 
-def channel_layer_settings(kind):
-    """``CHANNEL_LAYERS`` for the in-memory layer or for channels_redis."""
+#: The channels_redis layers the suite runs on, by the name tests use for them.
+REDIS_LAYERS = {
+    "redis": "channels_redis.core.RedisChannelLayer",
+    "redis-pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+
+
+def channel_layer_settings(kind, prefix=None):
+    """``CHANNEL_LAYERS`` for the in-memory layer (``"memory"``) or one of channels_redis'
+    layers (``"redis"``: ``RedisChannelLayer``, ``"redis-pubsub"``:
+    ``RedisPubSubChannelLayer``)."""
     if kind == "memory":
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     return {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": REDIS_LAYERS[kind],
             "CONFIG": {
                 # socket_timeout=None: redis-py 8's default timeout would abort idle reads.
                 "hosts": [{"address": configured_redis_url(), "socket_timeout": None}],
                 # A prefix per test keeps tests apart without flushing the server.
-                "prefix": f"dcrf-test-{uuid.uuid4().hex[:12]}",
+                "prefix": prefix or f"dcrf-test-{uuid.uuid4().hex[:12]}",
             },
         }
     }
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", *REDIS_LAYERS])
 def any_channel_layer(request, settings):
-    """Run the test once on the in-memory layer and once on channels_redis."""
-    if request.param == "redis":
+    """Run the test on the in-memory layer and on both channels_redis layers."""
+    if request.param != "memory":
         require_redis_url()
     settings.CHANNEL_LAYERS = channel_layer_settings(request.param)
     channel_layers.backends.clear()
+    return request.param
+
+
+@pytest.fixture(params=list(REDIS_LAYERS))
+def redis_layer(request):
+    """The name of each channels_redis layer in turn (``"redis"``, ``"redis-pubsub"``), for
+    end-to-end tests whose servers choose their layer from the environment."""
+    require_redis_url()
     return request.param
 
 

@@ -1,5 +1,6 @@
 """Settings for the test suite: SQLite (or PostgreSQL with DCRF_TEST_DATABASE=postgres) and
-the in-memory channel layer (or Redis with DCRF_TEST_CHANNEL_LAYER=redis)."""
+the in-memory channel layer (or Redis with DCRF_TEST_CHANNEL_LAYER=redis, or Redis pub/sub with
+DCRF_TEST_CHANNEL_LAYER=redis-pubsub)."""
 
 import os
 
@@ -36,10 +37,15 @@ if os.environ.get("DCRF_TEST_DATABASE") == "postgres":
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
-if os.environ.get("DCRF_TEST_CHANNEL_LAYER") == "redis":
+_REDIS_LAYERS = {
+    "redis": "channels_redis.core.RedisChannelLayer",
+    "redis-pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+
+if os.environ.get("DCRF_TEST_CHANNEL_LAYER") in _REDIS_LAYERS:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": _REDIS_LAYERS[os.environ["DCRF_TEST_CHANNEL_LAYER"]],
             "CONFIG": {
                 "hosts": [
                     {

@@ -3,8 +3,10 @@
 Environment variables:
 
 * ``DCRF_DEMO_DB`` — path of the SQLite file (default ``example/db.sqlite3``);
-* ``DCRF_CHANNEL_LAYER=redis`` with ``DCRF_REDIS_URL`` — use channels_redis instead of the
-  in-memory layer (needed when several server processes share groups).
+* ``DCRF_CHANNEL_LAYER=redis`` (``RedisChannelLayer``) or ``redis-pubsub``
+  (``RedisPubSubChannelLayer``) with ``DCRF_REDIS_URL`` — use channels_redis instead of the
+  in-memory layer (needed when several server processes share groups); ``DCRF_REDIS_PREFIX``
+  names its keys (default ``asgi``).
 """
 
 import os
@@ -56,10 +58,15 @@ DATABASES = {
     }
 }
 
-if os.environ.get("DCRF_CHANNEL_LAYER") == "redis":
+_REDIS_LAYERS = {
+    "redis": "channels_redis.core.RedisChannelLayer",
+    "redis-pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+
+if os.environ.get("DCRF_CHANNEL_LAYER") in _REDIS_LAYERS:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": _REDIS_LAYERS[os.environ["DCRF_CHANNEL_LAYER"]],
             "CONFIG": {
                 "hosts": [
                     {
@@ -67,7 +74,10 @@ if os.environ.get("DCRF_CHANNEL_LAYER") == "redis":
                         # No read timeout: redis-py would otherwise drop idle consumers.
                         "socket_timeout": None,
                     }
-                ]
+                ],
+                # Keys (and pub/sub channels) start with this, so that several projects
+                # can share one Redis server.
+                "prefix": os.environ.get("DCRF_REDIS_PREFIX", "asgi"),
             },
         }
     }

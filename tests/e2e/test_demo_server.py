@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -270,10 +271,16 @@ async def test_pipelined_requests_are_answered_in_order(demo_server: Server):
 
 
 @pytest.mark.redis
-async def test_two_servers_share_the_database_and_redis(tmp_path: Path, redis_url: str):
-    """Two demo processes on the Redis channel layer serve the same data side by side."""
+async def test_two_servers_share_the_database_and_redis(
+    tmp_path: Path, redis_url: str, redis_layer: str
+):
+    """Two demo processes on a Redis channel layer serve the same data side by side."""
     env = prepare_demo_database(tmp_path / "shared.sqlite3")
-    env |= {"DCRF_CHANNEL_LAYER": "redis", "DCRF_REDIS_URL": redis_url}
+    env |= {
+        "DCRF_CHANNEL_LAYER": redis_layer,
+        "DCRF_REDIS_URL": redis_url,
+        "DCRF_REDIS_PREFIX": f"dcrf-test-{uuid.uuid4().hex[:12]}",
+    }
     with run_server(env=env) as first, run_server(env=env) as second:
         assert first.port != second.port
         async with (

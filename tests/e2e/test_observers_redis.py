@@ -2,7 +2,8 @@
 
 A client subscribed through server A sees a change made through server B and a change
 saved by a separate process that runs no server at all, after staying idle for 30 seconds
-(long enough to catch the redis-py 8 socket timeout that tears idle consumers down).
+(long enough to catch the redis-py 8 socket timeout that tears idle consumers down), on
+each of channels_redis' layers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 
 import pytest
 import websockets
@@ -40,11 +42,17 @@ def save_from_a_plain_process(env: dict[str, str], email: str) -> None:
 
 
 async def test_changes_from_another_server_and_another_process_reach_an_idle_subscriber(
-    tmp_path, redis_url
+    tmp_path, redis_url, redis_layer
 ):
     """Subscribe on A, stay idle 30 s, then see B's patch and a worker's save."""
     env = prepare_demo_database(tmp_path / "demo.sqlite3")
-    env.update({"DCRF_CHANNEL_LAYER": "redis", "DCRF_REDIS_URL": redis_url})
+    env.update(
+        {
+            "DCRF_CHANNEL_LAYER": redis_layer,
+            "DCRF_REDIS_URL": redis_url,
+            "DCRF_REDIS_PREFIX": f"dcrf-test-{uuid.uuid4().hex[:12]}",
+        }
+    )
     with run_server(env=env) as server_a, run_server(env=env) as server_b:
         async with websockets.connect(server_a.ws_url()) as subscriber:
             await subscriber.send(
