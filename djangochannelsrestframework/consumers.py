@@ -22,7 +22,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import IntegrityError
 from rest_framework.exceptions import APIException, MethodNotAllowed, PermissionDenied
 
-from djangochannelsrestframework import encoders
+from djangochannelsrestframework import encoders, membership
 from djangochannelsrestframework.actions import ActionTableMixin, APIConsumerMetaclass
 from djangochannelsrestframework.db import (
     close_old_connections_at_most_every,
@@ -155,18 +155,29 @@ class AsyncAPIConsumer(
     async def websocket_disconnect(self, message: Message) -> None:
         """Cancel this connection's detached tasks, then leave every joined group."""
         await self.cancel_detached_tasks()
+        await self.leave_groups()
         await super().websocket_disconnect(message)
+
+    async def leave_groups(self) -> None:
+        """Leave every joined group, bounded and retried per process (``membership.py``),
+        so that a storm of disconnects neither exhausts the layer nor leaves memberships
+        behind."""
+        if self.groups and self.channel_layer is not None:
+            await membership.discard_groups(self.channel_layer, self.groups, self.channel_name)
+        self.groups.clear()
 
     async def add_group(self, name: str) -> None:
         """Join channel-layer group ``name`` (left automatically on disconnect)."""
         if name not in self.groups:
-            await self.channel_layer.group_add(name, self.channel_name)
+            await membership.group_add(self.channel_layer, name, self.channel_name)
             self.groups.add(name)
 
     async def remove_group(self, name: str) -> None:
-        """Leave channel-layer group ``name`` if this connection joined it."""
-        if name in self.groups:
-            await self.channel_layer.group_discard(name, self.channel_name)
+        """Leave channel-layer group ``name`` if this connection joined it (if that fails
+        even after retries, the group stays listed, to be left again on disconnect)."""
+        if name in self.groups and await membership.group_discard(
+            self.channel_layer, name, self.channel_name
+        ):
             self.groups.discard(name)
 
     # Permissions ---------------------------------------------------------------------------

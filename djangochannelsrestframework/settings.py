@@ -61,6 +61,13 @@ DEFAULTS: dict[str, Any] = {
     # Refusals carry the refusing permission's ``message`` and ``code``, as DRF does (off:
     # DRF's default text for every refusal, as 1.3 sent).
     "PERMISSION_MESSAGES": False,
+    # Channel-layer group joins and leaves one process runs at once (see membership.py):
+    # thousands at once exhaust channels_redis' connection pool during connection storms.
+    "GROUP_MEMBERSHIP_CONCURRENCY": 32,
+    # Attempts for one group join or leave, with exponential back-off between them.
+    "GROUP_MEMBERSHIP_ATTEMPTS": 6,
+    # Seconds over which retried and failed group operations are summed up in one log line.
+    "GROUP_MEMBERSHIP_LOG_INTERVAL": 10.0,
 }
 
 #: Settings kept for 1.3 that do nothing: reading one warns (``PendingDeprecationWarning``,
