@@ -14,6 +14,7 @@ About 35 s per layer on two cores.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import resource
@@ -117,10 +118,7 @@ async def subscribed_client(server: Server, index: int) -> Any:
 
 
 async def connect_all(servers: tuple[Server, Server]) -> list[Any]:
-    jobs = [
-        lambda i=i: subscribed_client(servers[i % 2], i)  # type: ignore[misc]
-        for i in range(CLIENTS)
-    ]
+    jobs = [functools.partial(subscribed_client, servers[i % 2], i) for i in range(CLIENTS)]
     return await bounded(jobs, CONNECTING_AT_ONCE)
 
 
