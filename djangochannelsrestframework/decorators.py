@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
+from djangochannelsrestframework import read_threads
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.db import database_sync_to_async
 from djangochannelsrestframework.types import ActionMethod
@@ -40,8 +41,11 @@ def _atomic_requests() -> bool:
     return bool(connections[DEFAULT_DB_ALIAS].settings_dict.get("ATOMIC_REQUESTS", False))
 
 
-def _sync_action(func: Callable[..., Any], atomic: bool | None) -> Callable[..., Any]:
-    """Wrap a sync action so that it runs, whole, in one hop to the database thread."""
+def _sync_action(
+    func: Callable[..., Any], atomic: bool | None, read_only: bool = False
+) -> Callable[..., Any]:
+    """Wrap a sync action so that it runs, whole, in one hop to the database thread (or,
+    for ``read_only`` actions with ``DB_READ_THREADS`` > 1, to a read thread)."""
 
     def run(*args: Any, **kwargs: Any) -> Any:
         if atomic or (atomic is None and _atomic_requests()):
@@ -53,6 +57,8 @@ def _sync_action(func: Callable[..., Any], atomic: bool | None) -> Callable[...,
 
     @functools.wraps(func)
     async def async_action(*args: Any, **kwargs: Any) -> Any:
+        if read_only:
+            return await read_threads.run_read(run, *args, **kwargs)
         return await run_in_database_thread(*args, **kwargs)
 
     return async_action
@@ -80,8 +86,10 @@ def action(
     ``atomic`` (sync actions only) wraps the body in ``transaction.atomic()``; when
     ``None``, the default database's ``ATOMIC_REQUESTS`` decides at call time.
     ``detached`` (async actions only) runs the action as a background task so that the
-    connection keeps answering other requests meanwhile. Other keyword arguments
-    (``permission_classes``, ``serializer_class``) override the consumer's for this action.
+    connection keeps answering other requests meanwhile. ``read_only=True`` (sync actions
+    that only read) lets the action run on the pool of ``DB_READ_THREADS`` database
+    threads. Other keyword arguments (``permission_classes``, ``serializer_class``)
+    override the consumer's for this action.
     """
 
     def decorator(func: Callable[..., Any]) -> ActionMethod:
@@ -92,7 +100,7 @@ def action(
         else:
             if detached:
                 raise ValueError("Only asynchronous actions can be detached")
-            wrapped = _sync_action(func, atomic)
+            wrapped = _sync_action(func, atomic, read_only=bool(kwargs.get("read_only")))
         wrapped.action = True
         wrapped.kwargs = kwargs
         return cast(ActionMethod, wrapped)

@@ -85,7 +85,7 @@ class CreateModelMixin(_ConsumerBase):
 class ListModelMixin(_ConsumerBase):
     """``list``: every instance of the filtered queryset; replies 200 with a list."""
 
-    @action()
+    @action(read_only=True)
     def list(self, **kwargs: Any) -> tuple[Any, int]:
         queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)
         serializer = self.get_serializer(instance=queryset, many=True, action_kwargs=kwargs)
@@ -95,7 +95,7 @@ class ListModelMixin(_ConsumerBase):
 class RetrieveModelMixin(_ConsumerBase):
     """``retrieve``: the instance named by the lookup key; replies 200 or 404."""
 
-    @action()
+    @action(read_only=True)
     def retrieve(self, **kwargs: Any) -> tuple[Any, int]:
         instance = self.get_object(**kwargs)
         serializer = self.get_serializer(instance=instance, action_kwargs=kwargs)
@@ -169,7 +169,7 @@ class PaginatedModelListMixin(ListModelMixin):
 
     pagination_class: Any = SettingDefault("DEFAULT_PAGINATION_CLASS")
 
-    @action()
+    @action(read_only=True)
     def list(self, **kwargs: Any) -> tuple[Any, int]:
         queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)
         page = self.paginate_queryset(queryset, **kwargs)

@@ -68,6 +68,9 @@ DEFAULTS: dict[str, Any] = {
     "GROUP_MEMBERSHIP_ATTEMPTS": 6,
     # Seconds over which retried and failed group operations are summed up in one log line.
     "GROUP_MEMBERSHIP_LOG_INTERVAL": 10.0,
+    # Database threads for read actions (@action(read_only=True): list, retrieve); 1 runs
+    # them on the one database thread with everything else (see read_threads.py).
+    "DB_READ_THREADS": 1,
 }
 
 #: Settings kept for 1.3 that do nothing: reading one warns (``PendingDeprecationWarning``,

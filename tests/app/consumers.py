@@ -97,4 +97,29 @@ class BookSearchConsumer(
 
 # Observer consumers live in their own module; importing it here makes the start-up
 # discovery of ``<app>.consumers`` connect them, as it would in a project.
+# Database threads for read actions (tests/test_read_threads.py).
+import threading  # noqa: E402
+
+from djangochannelsrestframework.decorators import action  # noqa: E402
 from tests.app import observer_consumers  # noqa: E402, F401
+
+#: (action, thread name) for every ``get_queryset`` call of ``ThreadRecordingNoteConsumer``.
+THREADS_SEEN: list[tuple[str, str]] = []
+#: ``blocked_read`` sets this when it starts, then waits for ``READ_GATE`` before it queries.
+READ_STARTED = threading.Event()
+READ_GATE = threading.Event()
+
+
+class ThreadRecordingNoteConsumer(NoteConsumer):
+    """Notes, recording which thread runs each action's queries; ``blocked_read`` is a read
+    that takes as long as the test wants (a slow query)."""
+
+    def get_queryset(self, **kwargs):
+        THREADS_SEEN.append((kwargs.get("action"), threading.current_thread().name))
+        return super().get_queryset(**kwargs)
+
+    @action(read_only=True)
+    def blocked_read(self, **kwargs):
+        READ_STARTED.set()
+        READ_GATE.wait(60)
+        return list(self.get_queryset(**kwargs).values_list("pk", flat=True)), 200
