@@ -21,5 +21,9 @@ if os.environ.get("BENCH_IMPL") != "floor":
     from project.consumers import UserConsumer
 
     routes.append(path("ws/users/", UserConsumer.as_asgi()))
+if os.environ.get("BENCH_SLOW_READS"):
+    from project.slow_reads import SlowListUserConsumer
+
+    routes.append(path("ws/slow/", SlowListUserConsumer.as_asgi()))
 
 application = ProtocolTypeRouter({"websocket": URLRouter(routes)})

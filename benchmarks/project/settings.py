@@ -29,6 +29,21 @@ DB_PATH = os.environ.get("BENCH_DB_PATH") or os.path.join(
     tempfile.mkdtemp(prefix="dcrf-bench-", dir=bench_tmpdir()), "db.sqlite3"
 )
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DB_PATH}}
+if os.environ.get("BENCH_PG_NAME"):
+    # PostgreSQL (benchmarks/read_threads.py and the Redis stage): libpq's PG* variables.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.environ["BENCH_PG_NAME"],
+            "HOST": os.environ.get("PGHOST", "127.0.0.1"),
+            "PORT": os.environ.get("PGPORT", "5432"),
+            "USER": os.environ.get("PGUSER", "dcrf"),
+            "PASSWORD": os.environ.get("PGPASSWORD", ""),
+            "CONN_MAX_AGE": float(os.environ.get("BENCH_CONN_MAX_AGE", "0")),
+        }
+    }
+if os.environ.get("BENCH_DB_READ_THREADS"):
+    DJANGO_CHANNELS_REST_API = {"DB_READ_THREADS": int(os.environ["BENCH_DB_READ_THREADS"])}
 
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

@@ -8,6 +8,7 @@ comes from the environment:
 * ``DCRF_DB_NAME`` and libpq's ``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGPASSWORD``;
 * ``DCRF_CHANNEL_LAYER`` (``redis``, the default, or ``redis-pubsub``), ``DCRF_REDIS_URL``,
   ``DCRF_REDIS_PREFIX``;
+* ``DCRF_DB_READ_THREADS``: database threads for read actions (``DB_READ_THREADS``, 1).
 """
 
 import os
@@ -32,6 +33,8 @@ DATABASES = {
         "CONN_HEALTH_CHECKS": True,
     }
 }
+
+DJANGO_CHANNELS_REST_API = {"DB_READ_THREADS": int(os.environ.get("DCRF_DB_READ_THREADS", "1"))}
 
 # nginx terminates TLS in front and says so in X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
