@@ -46,6 +46,21 @@ if os.environ.get("BENCH_DB_READ_THREADS"):
     DJANGO_CHANNELS_REST_API = {"DB_READ_THREADS": int(os.environ["BENCH_DB_READ_THREADS"])}
 
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+_REDIS_LAYERS = {
+    "redis": "channels_redis.core.RedisChannelLayer",
+    "redis-pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+if os.environ.get("BENCH_CHANNEL_LAYER") in _REDIS_LAYERS:
+    # The Redis stage (benchmarks/redis_fanout.py): a prefix of its own on a shared server.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": _REDIS_LAYERS[os.environ["BENCH_CHANNEL_LAYER"]],
+            "CONFIG": {
+                "hosts": [{"address": os.environ["BENCH_REDIS_URL"], "socket_timeout": None}],
+                "prefix": os.environ.get("BENCH_REDIS_PREFIX", "dcrf-bench"),
+            },
+        }
+    }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
