@@ -57,8 +57,9 @@ def _sync_action(
 
     @functools.wraps(func)
     async def async_action(*args: Any, **kwargs: Any) -> Any:
-        if read_only:
-            return await read_threads.run_read(run, *args, **kwargs)
+        executor = read_threads.read_executor() if read_only else None
+        if executor is not None:
+            return await read_threads.run_on(executor, run, *args, **kwargs)
         return await run_in_database_thread(*args, **kwargs)
 
     return async_action

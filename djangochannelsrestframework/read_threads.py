@@ -22,7 +22,7 @@ from typing import Any
 from djangochannelsrestframework.db import DatabaseSyncToAsync
 from djangochannelsrestframework.settings import api_settings
 
-__all__ = ["read_executor", "run_read"]
+__all__ = ["read_executor", "run_on"]
 
 _lock = threading.Lock()
 _pool: dict[str, Any] = {"size": 0, "executor": None}
@@ -49,12 +49,9 @@ def read_executor() -> ThreadPoolExecutor | None:
         return executor
 
 
-async def run_read(function: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run the sync ``function`` on the read pool if there is one, else on the database
-    thread; connections are closed around the call as ``database_sync_to_async`` does."""
-    executor = read_executor()
-    if executor is None:
-        return await DatabaseSyncToAsync(function)(*args, **kwargs)
+async def run_on(executor: ThreadPoolExecutor, function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run the sync ``function`` on a thread of ``executor`` (from ``read_executor()``);
+    connections are closed around the call as ``database_sync_to_async`` does."""
     return await DatabaseSyncToAsync(function, thread_sensitive=False, executor=executor)(
         *args, **kwargs
     )
