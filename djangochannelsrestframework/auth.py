@@ -116,8 +116,14 @@ class TokenAuthMiddleware(BaseMiddleware):
         """Run ``authenticators`` on the credentials (sync: they query the database).
 
         Returns DRF's ``(user, auth)``; raises ``AuthenticationRefused`` if a class
-        refuses the credentials or none recognises them.
+        refuses the credentials or none recognises them. Credentials are header text, so
+        characters outside latin-1 (a query-string or subprotocol token may hold any) are
+        refused here, before a DRF class fails to encode them.
         """
+        try:
+            authorization.encode("latin-1")
+        except UnicodeEncodeError:
+            raise AuthenticationRefused("Credentials must be latin-1 text.") from None
         django_request = request_from_scope(scope)
         django_request.method = "GET"
         django_request.META["HTTP_AUTHORIZATION"] = authorization
@@ -127,6 +133,9 @@ class TokenAuthMiddleware(BaseMiddleware):
                 result = authenticator.authenticate(request)
             except APIException as exc:
                 raise AuthenticationRefused(str(exc)) from None
+            except UnicodeError:
+                # A class that decodes the credentials as UTF-8 (or ASCII) and fails.
+                raise AuthenticationRefused("Credentials are not valid text.") from None
             if result is not None:
                 return cast("tuple[Any, Any]", result)
         raise AuthenticationRefused("No authentication class accepted the credentials.")

@@ -22,7 +22,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import IntegrityError
 from rest_framework.exceptions import APIException, MethodNotAllowed, PermissionDenied
 
-from djangochannelsrestframework import encoders, membership
+from djangochannelsrestframework import encoders, limits, membership
 from djangochannelsrestframework.actions import ActionTableMixin, APIConsumerMetaclass
 from djangochannelsrestframework.db import (
     close_old_connections_at_most_every,
@@ -235,19 +235,30 @@ class AsyncAPIConsumer(
 
     async def parse_frame(self, text_data: str | None, bytes_data: bytes | None) -> Any:
         """The decoded JSON of a frame; raises ``MessageTooLarge`` (413) for a frame over
-        ``get_max_message_size()`` and ``InvalidMessage`` (400) for binary or bad JSON."""
+        ``get_max_message_size()`` and ``InvalidMessage`` (400) for binary or bad JSON, or
+        JSON nested deeper than ``MAX_JSON_DEPTH`` (``limits.check_nesting``)."""
         if self._frame_too_large(text_data, bytes_data):
             raise MessageTooLarge()
         if text_data is None:
             raise InvalidMessage("Binary frames are not supported; send JSON text.")
         try:
-            return await self.decode_json(text_data)
+            content = await self.decode_json(text_data)
+        except (RecursionError, encoders.NestingTooDeep):
+            raise limits.too_deep() from None
         except ValueError as exc:
             raise InvalidMessage(f"Invalid JSON: {exc}") from None
+        limits.check_nesting(content, text_data)
+        return content
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Find the action and its arguments in a decoded message and run the action."""
         request_id = content.pop("request_id", None) if isinstance(content, dict) else None
+        try:
+            limits.check_request_id(request_id)
+        except InvalidMessage as exc:
+            # Not echoed: the id over the bound is what the client must not make us keep.
+            await self.handle_exception(exc, action=None, request_id=None)
+            return
         action = None
         try:
             action, arguments = await self.parse_request(content, **kwargs)
@@ -358,21 +369,31 @@ class AsyncAPIConsumer(
         """
         api_exc = as_api_exception(exc)
         if api_exc is None:
+            # Client-chosen values are quoted cut short (``limits.quote``).
             logger.error(
-                "Error when handling request: %r from client for action: %r",
-                request_id,
-                action,
+                "Error when handling request: %s from client for action: %s",
+                limits.quote(request_id),
+                limits.quote(action),
                 exc_info=exc,
             )
             api_exc = ServerError()
-        elif isinstance(exc, IntegrityError):
-            logger.warning("Integrity error for request %r, action %r: %s", request_id, action, exc)
-        await self.reply(
-            action=action,
-            errors=self._format_errors(api_exc.detail),
-            status=api_exc.status_code,
-            request_id=request_id,
-        )
+        elif isinstance(exc, IntegrityError) and not isinstance(api_exc, InvalidMessage):
+            logger.warning(
+                "Integrity error for request %s, action %s: %s",
+                limits.quote(request_id),
+                limits.quote(action),
+                # PostgreSQL quotes the offending (client-chosen) value in its message.
+                limits.quote(str(exc), 200),
+            )
+        errors = self._format_errors(api_exc.detail)
+        try:
+            await self.reply(
+                action=action, errors=errors, status=api_exc.status_code, request_id=request_id
+            )
+        except (TypeError, ValueError, RecursionError):
+            # The echoed request id or action cannot be encoded: answer without them, so
+            # the error path itself never fails.
+            await self.reply(action=None, errors=errors, status=api_exc.status_code)
 
     def _format_errors(self, errors: Any) -> list[Any]:
         """Errors are always a list: a string or a dict of field errors is wrapped in one."""

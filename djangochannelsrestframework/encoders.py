@@ -94,16 +94,29 @@ def _may_hold_wide_integer(text: str | bytes) -> bool:
     return _MAYBE_WIDE_INTEGER_BYTES.search(text) is not None
 
 
+class NestingTooDeep(ValueError):
+    """The JSON text nests lists and objects deeper than the parser goes."""
+
+
 def loads(text: str | bytes) -> Any:
-    """Decode JSON text; raises ``ValueError`` on invalid input.
+    """Decode JSON text; raises ``ValueError`` on invalid input (``NestingTooDeep`` when
+    it nests beyond the parser: about 1,000 levels).
 
     Both paths give the same result: integers of any size stay exact (the standard library
     decodes frames that may hold one beyond 64 bits, so an echoed ``request_id`` is the one
     sent), and ``NaN``, ``Infinity`` and numbers too large for a float are refused.
     """
-    if orjson is not None and not _may_hold_wide_integer(text):
-        return orjson.loads(text)
-    return json.loads(text, parse_constant=_reject_constant, parse_float=_parse_finite_float)
+    try:
+        if orjson is not None and not _may_hold_wide_integer(text):
+            try:
+                return orjson.loads(text)
+            except orjson.JSONDecodeError as exc:
+                if "depth" in str(exc) or "recursion" in str(exc):
+                    raise NestingTooDeep(str(exc)) from None
+                raise
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_parse_finite_float)
+    except RecursionError:
+        raise NestingTooDeep("JSON nested too deeply to parse.") from None
 
 
 def using_orjson() -> bool:

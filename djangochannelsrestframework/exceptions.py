@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
@@ -79,7 +79,8 @@ def as_api_exception(exc: BaseException) -> APIException | None:
 
     DRF exceptions stand as they are; ``Http404`` and ``DoesNotExist`` are 404
     ``["Not found"]`` (1.3's text); Django's ``PermissionDenied`` is 403 and its
-    ``ValidationError`` 400; an ``IntegrityError`` is 409.
+    ``ValidationError`` 400; a ``DataError`` (a value the database cannot store or
+    compare, see ``is_data_error``) is 400 and an ``IntegrityError`` 409.
     """
     if isinstance(exc, APIException):
         return exc
@@ -89,6 +90,20 @@ def as_api_exception(exc: BaseException) -> APIException | None:
         return PermissionDenied()
     if isinstance(exc, DjangoValidationError):
         return InvalidMessage(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if is_data_error(exc):
+        return InvalidMessage(_("A value is out of range or of the wrong type for the database."))
     if isinstance(exc, IntegrityError):
         return Conflict()
     return None
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """Whether a database error means "a value the database cannot store or compare".
+
+    Django's ``DataError``, and SQLite's "datatype mismatch", which its driver classes as
+    an integrity error although no constraint is involved. Such errors are the client's
+    (a 400), never a conflict with stored data (409).
+    """
+    if isinstance(exc, DataError):
+        return True
+    return isinstance(exc, IntegrityError) and "datatype mismatch" in str(exc)

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from djangochannelsrestframework.exceptions import InvalidMessage
+from djangochannelsrestframework.limits import check_filter_request, check_query
 from djangochannelsrestframework.protocol import QUERY_KEY
 from djangochannelsrestframework.scope_utils import MessageRequest, request_for_message
 
@@ -44,7 +45,8 @@ def query_params(kwargs: Mapping[str, Any], key: str = QUERY_KEY) -> QueryDict:
 
     Values are turned into the text a browser would send (``true``/``false`` for
     booleans), lists become repeated parameters and ``null`` means "absent". Anything else
-    is a client mistake answered with a 400, so backends never see values they cannot parse.
+    is a client mistake answered with a 400, so backends never see values they cannot parse;
+    so is a ``query`` beyond the bounds of ``limits.check_query``.
     """
     raw = kwargs.get(key)
     params = QueryDict(mutable=True)
@@ -52,6 +54,7 @@ def query_params(kwargs: Mapping[str, Any], key: str = QUERY_KEY) -> QueryDict:
         return params
     if not isinstance(raw, Mapping):
         raise InvalidMessage(f'"{key}" must be an object of query parameters.')
+    check_query(raw, key)
     for name, value in raw.items():
         if value is None:
             continue
@@ -69,12 +72,15 @@ def filter_queryset(
 
     Backends receive ``view`` (the consumer) so that attributes such as ``search_fields``,
     ``ordering_fields``, ``filterset_fields`` and ``filterset_class`` are read from it.
-    Invalid filter values raise DRF's ``ValidationError`` (a 400 reply with the errors).
+    Invalid filter values raise DRF's ``ValidationError`` (a 400 reply with the errors);
+    too many search terms or ordering fields (``limits.check_filter_request``) a 400 too.
     """
     backends = list(backends)
     if not backends:
         return queryset
     request = request_for_message(view.scope, query_params(kwargs))
-    for backend in backends:
-        queryset = backend().filter_queryset(request, queryset, view)
+    for backend_class in backends:
+        backend = backend_class()
+        check_filter_request(backend, request)
+        queryset = backend.filter_queryset(request, queryset, view)
     return queryset

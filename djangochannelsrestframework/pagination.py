@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from django.http import QueryDict
 from rest_framework.pagination import LimitOffsetPagination, _positive_int
 
+from djangochannelsrestframework.limits import check_database_integer
 from djangochannelsrestframework.protocol import QUERY_KEY
 from djangochannelsrestframework.settings import SettingDefault
 
@@ -68,7 +69,8 @@ class WebsocketLimitOffsetPagination(LimitOffsetPagination):
     ``default_limit`` is the ``PAGE_SIZE`` setting (read when used); set ``max_limit`` to
     cap what a client may ask for. A missing or malformed ``limit`` (not a positive whole
     number) falls back to ``default_limit``, a malformed ``offset`` to 0, as DRF does for
-    query strings; with no limit at all the list is not paginated.
+    query strings; with no limit at all the list is not paginated. A ``limit`` or
+    ``offset`` beyond 64 bits, which no database can take, is a 400.
     """
 
     default_limit: Any = SettingDefault("PAGE_SIZE")
@@ -107,18 +109,20 @@ class WebsocketLimitOffsetPagination(LimitOffsetPagination):
         if value is None:
             return cast("int | None", default)
         try:
-            return _positive_int(str(_whole_number(value)), strict=True, cutoff=self.max_limit)
+            limit = _positive_int(str(_whole_number(value)), strict=True, cutoff=self.max_limit)
         except ValueError:
             return cast("int | None", default)
+        return check_database_integer(self.limit_query_param, limit)
 
     def get_offset(self, **kwargs: Any) -> int:
         value = self.get_parameter(self.offset_query_param, **kwargs)
         if value is None:
             return 0
         try:
-            return _positive_int(str(_whole_number(value)))
+            offset = _positive_int(str(_whole_number(value)))
         except ValueError:
             return 0
+        return check_database_integer(self.offset_query_param, offset)
 
     def get_paginated_response(self, data: Any) -> OrderedDict[str, Any]:
         """The page as ``{"count", "results", "limit", "offset"}`` (1.3 key order)."""

@@ -71,6 +71,24 @@ DEFAULTS: dict[str, Any] = {
     # Database threads for read actions (@action(read_only=True): list, retrieve); 1 runs
     # them on the one database thread with everything else (see read_threads.py).
     "DB_READ_THREADS": 1,
+    # Input bounds (limits.py); over one is a 400 reply. None turns a bound off.
+    # Levels of nested lists and objects in a message.
+    "MAX_JSON_DEPTH": 32,
+    # Bytes of a request_id as JSON (it is echoed, and kept per subscription).
+    "MAX_REQUEST_ID_SIZE": 256,
+    # Bytes of a message's ``query`` object as JSON, and values in it (list items count).
+    "MAX_QUERY_SIZE": 8192,
+    "MAX_QUERY_VALUES": 64,
+    # Terms of a SearchFilter search, and fields of an OrderingFilter ordering.
+    "MAX_SEARCH_TERMS": 16,
+    "MAX_ORDERING_FIELDS": 8,
+    # Channel-layer outages (layers.py): seconds one channel-layer operation may take, and
+    # seconds between attempts to reach a layer known to be down.
+    "CHANNEL_LAYER_TIMEOUT": 5.0,
+    "CHANNEL_LAYER_RETRY_INTERVAL": 1.0,
+    # Seconds between re-checks of a token-authenticated socket's credentials (auth.py);
+    # None checks them at the handshake only.
+    "TOKEN_RECHECK_INTERVAL": None,
 }
 
 #: Settings kept for 1.3 that do nothing: reading one warns (``PendingDeprecationWarning``,

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from asgiref.sync import async_to_sync
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
 from rest_framework.response import Response
 
@@ -25,6 +25,7 @@ from djangochannelsrestframework import encoders
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.db import database_sync_to_async
 from djangochannelsrestframework.exceptions import InvalidMessage
+from djangochannelsrestframework.filters import query_params
 from djangochannelsrestframework.protocol import DEFAULT_MAPPED_ACTIONS, QUERY_KEY
 from djangochannelsrestframework.scope_utils import request_from_scope, set_query_params
 from djangochannelsrestframework.types import ActionResult, RequestId
@@ -115,14 +116,10 @@ class DjangoViewAsConsumer(AsyncAPIConsumer):
         """
         request = request_from_scope(self.scope)
         request.method = self.actions[action]
-        query = _object_key(kwargs, QUERY_KEY)
-        params = QueryDict(mutable=True)
-        for key, value in query.items():
-            if isinstance(value, list):
-                params.setlist(key, value)
-            else:
-                params[key] = value
-        set_query_params(request, params)
+        # Values as HTTP would carry them (text), with the consumers' own ``query`` rules:
+        # objects, or lists holding them, are a 400 and never reach the view.
+        _object_key(kwargs, QUERY_KEY)
+        set_query_params(request, query_params(kwargs))
         if "data" in kwargs:
             body = encoders.dumps(kwargs["data"]).encode("utf-8")
             request._body = body

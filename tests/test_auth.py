@@ -1,13 +1,18 @@
 """Authentication: Channels sessions and DRF tokens in the handshake, and who is anonymous."""
 
+from urllib.parse import quote_from_bytes, urlencode
+
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.auth import AuthMiddlewareStack
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client, override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework import permissions as drf_permissions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -341,3 +346,43 @@ async def test_a_scheme_announced_by_authenticate_header_is_used(alice_token):
     assert answer["data"]["username"] == "alice"
     answer, _ = await whoami(app, path=f"/ws/?token={alice_token}")
     assert answer["data"]["username"] == "alice"
+
+
+# Credentials of any text -------------------------------------------------------------------
+
+#: Any character a token could carry, weighted towards the ones outside latin-1.
+ANY_TOKEN_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_characters="\x00") | st.sampled_from("€ā中😀\u2028ÿ"),
+    min_size=1,
+    max_size=60,
+)
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(token=ANY_TOKEN_TEXT, place=st.sampled_from(["query", "header", "subprotocol"]))
+def test_a_token_of_any_text_from_any_source_is_refused_with_4401(token, place):
+    """Non-latin-1 (and any other) text as a token, in the query string, the
+    ``Authorization`` header or the subprotocol, ends in 4401, never in a server error."""
+    path, headers, subprotocols = "/ws/", None, None
+    if place == "query":
+        path = f"/ws/?{urlencode({'token': token})}"
+    elif place == "header":
+        headers = [(b"authorization", f"Token {token}".encode())]
+    else:
+        subprotocols = ["token", token]
+    closing, _ = async_to_sync(refused)(
+        TokenAuthMiddleware(WhoAmI.as_asgi()), path, headers, subprotocols
+    )
+    assert closing == {"type": "websocket.close", "code": WS_4401_UNAUTHORIZED}
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(raw=st.binary(min_size=1, max_size=40))
+def test_a_token_of_any_bytes_is_refused_with_4401(raw):
+    """Every byte value, raw in the header or percent-encoded in the query string."""
+    for path, headers in (
+        ("/ws/?token=" + quote_from_bytes(raw), None),
+        ("/ws/", [(b"authorization", b"Token " + raw)]),
+    ):
+        closing, _ = async_to_sync(refused)(TokenAuthMiddleware(WhoAmI.as_asgi()), path, headers)
+        assert closing == {"type": "websocket.close", "code": WS_4401_UNAUTHORIZED}
