@@ -35,6 +35,7 @@ from djangochannelsrestframework.exceptions import (
     ServerError,
     as_api_exception,
 )
+from djangochannelsrestframework.layers import LayerOutageMixin
 from djangochannelsrestframework.observer.subscriptions import SubscriptionsMixin
 from djangochannelsrestframework.permissions import ensure_base_permission, permission_denied
 from djangochannelsrestframework.protocol import envelope
@@ -87,13 +88,15 @@ class AsyncAPIConsumer(
     DetachedTasksMixin,
     SubscriptionsMixin,
     SendTimeoutMixin,
+    LayerOutageMixin,
     AsyncJsonWebsocketConsumer,
     metaclass=APIConsumerMetaclass,
 ):
     """Base consumer for JSON actions, with permissions and one error path.
 
     Set ``permission_classes`` to protect it (default: the ``DEFAULT_PERMISSION_CLASSES``
-    setting, read when used) and mark methods with ``@action()`` to expose them.
+    setting, read when used) and mark methods with ``@action()`` to expose them. An outage
+    of the channel layer does not end the connection (``layers.LayerOutageMixin``).
     """
 
     permission_classes: Any = SettingDefault("DEFAULT_PERMISSION_CLASSES")
@@ -167,7 +170,9 @@ class AsyncAPIConsumer(
         self.groups.clear()
 
     async def add_group(self, name: str) -> None:
-        """Join channel-layer group ``name`` (left automatically on disconnect)."""
+        """Join channel-layer group ``name`` (left automatically on disconnect); a 503
+        (``ChannelLayerUnavailable``) while the channel layer is unavailable."""
+        self.check_channel_layer()
         if name not in self.groups:
             await membership.group_add(self.channel_layer, name, self.channel_name)
             self.groups.add(name)

@@ -64,6 +64,17 @@ class TooManyDetachedTasks(APIException):
     default_code = "too_many_detached_tasks"
 
 
+class ChannelLayerUnavailable(APIException):
+    """The channel layer (Redis) cannot be reached: live updates are unavailable for now.
+
+    Requests that need it (subscriptions) get this 503; everything else keeps working.
+    """
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("Live updates are unavailable right now; retry in a few seconds.")
+    default_code = "channel_layer_unavailable"
+
+
 class TooManySubscriptions(APIException):
     """The connection already holds ``MAX_SUBSCRIPTIONS`` observer subscriptions; nothing
     was subscribed. Unsubscribe from something first."""

@@ -294,6 +294,7 @@ HOOKS_THAT_CANNOT_CHANGE_THE_DATA = {
     "check_permissions": "asked per connection before every delivery",
     "check_request": "runs before actions, not deliveries",
     "check_action_arguments": "runs before actions, not deliveries",
+    "check_channel_layer": "runs when subscribing",
     "check_reserved_keys": "runs before actions, not deliveries",
     "check_subscription_limit": "runs when subscribing",
     "check_throttles": "runs before actions, not deliveries",

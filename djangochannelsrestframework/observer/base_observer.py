@@ -4,7 +4,7 @@ and (un)subscribing a consumer, whose ``subscriptions`` object records who asked
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from djangochannelsrestframework.observer.sending import jsonable
@@ -138,10 +138,32 @@ class BaseObserver:
         consumer.check_subscription_limit(
             subscriptions.added_count(self._stable_observer_id, groups, request_id)
         )
+        held: Mapping[str, set[Any]] = subscriptions.by_observer.get(self._stable_observer_id, {})
+        before = {group: set(held[group]) for group in groups if group in held}
         subscriptions.add(self._stable_observer_id, groups, request_id)
-        for group in groups:
-            await consumer.add_group(group)
+        try:
+            for group in groups:
+                await consumer.add_group(group)
+        except Exception:
+            # The channel layer is down (a 503): the request subscribes nothing.
+            self._undo_subscribe(consumer, groups, request_id, before)
+            raise
         return groups
+
+    def _undo_subscribe(
+        self,
+        consumer: AsyncAPIConsumer,
+        groups: list[str],
+        request_id: Any,
+        before: Mapping[str, set[Any]],
+    ) -> None:
+        """Put the subscriptions of ``groups`` back as they were ``before`` a failed join."""
+        held = consumer.subscriptions.by_observer.get(self._stable_observer_id, {})
+        for group in dict.fromkeys(groups):
+            if group not in before:
+                consumer.subscriptions.remove(self._stable_observer_id, [group], None)
+            elif group in held:
+                held[group].intersection_update(before[group])
 
     async def unsubscribe(
         self, consumer: AsyncAPIConsumer, *args: Any, request_id: Any = None, **kwargs: Any

@@ -17,7 +17,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from rest_framework.serializers import BaseSerializer
 
-from djangochannelsrestframework import encoders
+from djangochannelsrestframework import encoders, layers
+from djangochannelsrestframework.exceptions import ChannelLayerUnavailable
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
 
@@ -54,11 +55,17 @@ def log_unencodable(observer: Any, error: UnencodableBody) -> None:
 
 
 async def _send_all(channel_layer_alias: str, messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send each message; what the layer cannot take now is counted and dropped (the outage
+    is logged once by ``layers.LayerHealth``), never raised into the code that saved."""
     channel_layer = get_channel_layer(channel_layer_alias)
     if channel_layer is None:
         return
+    send = getattr(channel_layer, "layer", channel_layer).group_send
     for group, message in messages:
-        await channel_layer.group_send(group, message)
+        try:
+            await layers.guarded(channel_layer_alias, send, group, message)
+        except ChannelLayerUnavailable:
+            layers.health(channel_layer_alias).dropped()
 
 
 def send_group_messages(
@@ -67,8 +74,10 @@ def send_group_messages(
     """Send ``(group, message)`` pairs, in order, with one event-loop round trip in all.
 
     Called from sync code (signal receivers, commit hooks) it blocks until the layer has
-    taken the messages; called on a running event loop (a custom signal sent from async
-    code) it schedules the sends instead of failing as ``async_to_sync`` would.
+    taken the messages (at most twice ``CHANNEL_LAYER_TIMEOUT`` when it does not answer);
+    called on a running event loop (a custom signal sent from async code) it schedules the
+    sends instead of failing as ``async_to_sync`` would. It never raises for a layer that
+    cannot be reached: those events are counted (``layers.health(alias)``) and dropped.
     """
     messages = list(messages)
     if not messages:
