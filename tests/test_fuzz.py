@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+from djangochannelsrestframework.limits import encoded_size, nesting_exceeds
 from djangochannelsrestframework.mixins import (
     CreateModelMixin,
     DeleteModelMixin,
@@ -34,6 +35,7 @@ from djangochannelsrestframework.mixins import (
 )
 from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
 from djangochannelsrestframework.pagination import WebsocketLimitOffsetPagination
+from djangochannelsrestframework.settings import api_settings
 from tests.app.models import Note
 from tests.app.serializers import NoteSerializer
 
@@ -200,7 +202,9 @@ def check_reply(reply: dict[str, Any], frame: dict[str, Any]) -> None:
     if frame.get("too_large"):
         assert status == 413
         return
-    if "request_id" in frame:
+    if frame.get("unechoed"):
+        assert (status, reply["request_id"]) == (400, None), reply
+    elif "request_id" in frame:
         assert reply["request_id"] == frame["request_id"]
     if "action" in frame and isinstance(frame["action"], str) and status != 400:
         assert reply["action"] == frame["action"]
@@ -312,9 +316,69 @@ def test_frames_over_the_size_limit_get_413(notes, frames):
         async_to_sync(exchange)(prepared, "oversized")
 
 
+# Hostile values (issue 14): deep nesting, numbers beyond 64 bits, text outside latin-1.
+
+#: Characters outside latin-1 (and some that are not printable), for every text field.
+NON_LATIN1_TEXT = st.text(
+    st.characters(min_codepoint=0x100, codec="utf-8") | st.sampled_from("€中😀\u2028\ufeff"),
+    min_size=1,
+    max_size=40,
+)
+HUGE_NUMBERS = (
+    st.integers(min_value=2**63, max_value=10**80)
+    | st.integers(min_value=-(10**80), max_value=-(2**63) - 1)
+    | st.floats(min_value=1e19, max_value=1e300)
+    | st.integers(min_value=2**63, max_value=10**40).map(str)
+)
+
+
+def deeply_nested(leaf: Any, depth: int) -> Any:
+    for level in range(depth):
+        leaf = [leaf] if level % 2 else {"k": leaf}
+    return leaf
+
+
+DEEP_VALUES = st.builds(deeply_nested, JSON_LEAVES, st.integers(30, 400))
+HOSTILE_VALUES = NON_LATIN1_TEXT | HUGE_NUMBERS | DEEP_VALUES
+
+
+@st.composite
+def hostile_requests(draw: Any) -> dict[str, Any]:
+    """A request whose every field may hold a hostile value, ``query`` values included."""
+    message: dict[str, Any] = {"action": draw(st.sampled_from(ACTIONS) | NON_LATIN1_TEXT)}
+    for key in draw(st.sets(st.sampled_from(["pk", "data", "request_id", "limit", "offset"]))):
+        message[key] = draw(HOSTILE_VALUES | st.integers(1, 3))
+    if draw(st.booleans()):
+        names = st.sampled_from(["limit", "offset", "search", "ordering", "x"]) | NON_LATIN1_TEXT
+        message["query"] = draw(st.dictionaries(names, HOSTILE_VALUES, max_size=3))
+    if draw(st.booleans()):
+        message["data"] = draw(
+            st.dictionaries(NOTE_FIELDS | NON_LATIN1_TEXT, HOSTILE_VALUES, max_size=3)
+        )
+    return message
+
+
+def hostile_frame(message: dict[str, Any]) -> dict[str, Any]:
+    """The frame for ``message``; its request id is not echoed when it is over a bound."""
+    frame = json_frame(message)
+    too_deep = nesting_exceeds(message, api_settings.MAX_JSON_DEPTH)
+    if too_deep or encoded_size(message.get("request_id")) > api_settings.MAX_REQUEST_ID_SIZE:
+        frame["unechoed"] = True
+    return frame
+
+
+@settings(FUZZ_SETTINGS, max_examples=examples(150))
+@given(frames=st.lists(hostile_requests(), min_size=10, max_size=25))
+def test_hostile_values_in_every_field_get_one_reply(notes, frames):
+    """Deep nesting, numbers beyond 64 bits and non-latin-1 text, in the action, the
+    lookup, ``data``, paging keys, ``query`` and the request id: one reply each, never a
+    500; the socket keeps working."""
+    async_to_sync(exchange)([hostile_frame(message) for message in frames], "hostile")
+
+
 def test_the_module_sent_at_least_10000_frames():
     """The fuzz tests above sent 10,000 frames or more in total (when all of them ran)."""
-    if len(FRAMES_SENT) < 5:
+    if len(FRAMES_SENT) < 6:
         pytest.skip("only part of the module ran")
     print(f"fuzz frames sent: {sum(FRAMES_SENT.values())} {FRAMES_SENT}")
     print("replies by (action, status):", dict(OUTCOMES.most_common()))
