@@ -23,10 +23,18 @@ database. Outcomes:
   the handshake is accepted and the socket closed at once with code 4401
   (``WS_4401_UNAUTHORIZED``), so that clients can tell "log in again" from a network
   failure. The application is never called: bad credentials never fall back to anonymous.
+
+Credentials are checked at the handshake. A token revoked later keeps working on sockets
+already open unless the ``TOKEN_RECHECK_INTERVAL`` setting is a number of seconds: then
+every such socket checks its credentials again at that interval (one database query each
+time) and is closed with 4401 when they are refused. If the check itself fails (the
+database is down), the socket is kept and checked again after the next interval.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -43,6 +51,8 @@ from djangochannelsrestframework.scope_utils import request_from_scope
 from djangochannelsrestframework.settings import api_settings
 
 __all__ = ["TokenAuthMiddleware", "TokenAuthMiddlewareStack", "AuthenticationRefused"]
+
+logger = logging.getLogger("djangochannelsrestframework.auth")
 
 
 class AuthenticationRefused(Exception):
@@ -163,7 +173,73 @@ class TokenAuthMiddleware(BaseMiddleware):
         scope["user"], scope["auth"] = user, auth
         if via_subprotocol:
             send = self._accepting_subprotocol(send)
-        return await self.inner(scope, receive, send)
+        interval = self.get_recheck_interval()
+        if interval is None:
+            return await self.inner(scope, receive, send)
+        return await self._serve_rechecking(
+            scope, receive, send, (authorization, authenticators), interval
+        )
+
+    def get_recheck_interval(self) -> float | None:
+        """Seconds between re-checks of an open socket's credentials (``None``: never)."""
+        interval = api_settings.TOKEN_RECHECK_INTERVAL
+        return None if interval is None else float(interval)
+
+    async def _serve_rechecking(
+        self,
+        scope: dict[str, Any],
+        receive: Any,
+        send: Any,
+        credentials: tuple[str, list[Any]],
+        interval: float,
+    ) -> Any:
+        """Run the application while re-checking the credentials every ``interval`` s.
+
+        Refused credentials close the socket with ``close_code`` and hand the application
+        the disconnect it would get if the client had left, so its clean-up runs.
+        """
+        revoked = asyncio.Event()
+        disconnect = {"type": "websocket.disconnect", "code": self.close_code}
+
+        async def recheck() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                try:
+                    await database_sync_to_async(self.authenticate)(scope, *credentials)
+                except AuthenticationRefused:
+                    break
+                except Exception:
+                    logger.warning(
+                        "Could not re-check credentials; checking again later", exc_info=True
+                    )
+            revoked.set()
+            await send({"type": "websocket.close", "code": self.close_code})
+
+        pending: asyncio.Future[Any] | None = None
+
+        async def receive_until_revoked() -> Any:
+            nonlocal pending
+            if revoked.is_set():
+                return disconnect
+            if pending is None:
+                pending = asyncio.ensure_future(receive())
+            waiter = asyncio.ensure_future(revoked.wait())
+            try:
+                await asyncio.wait({pending, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
+            if pending.done():
+                message, pending = pending.result(), None
+                return message
+            return disconnect
+
+        checker = asyncio.ensure_future(recheck())
+        try:
+            return await self.inner(scope, receive_until_revoked, send)
+        finally:
+            checker.cancel()
+            if pending is not None:
+                pending.cancel()
 
     def _accepting_subprotocol(self, send: Any) -> Any:
         """Wrap ``send`` so that accepting the handshake selects the ``token`` subprotocol."""

@@ -38,6 +38,48 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     ]
 
 
+#: Settings that bound input or time: a positive number, or ``None`` (no bound) where allowed.
+_BOUNDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "MAX_JSON_DEPTH": (int, True),
+    "MAX_REQUEST_ID_SIZE": (int, True),
+    "MAX_QUERY_SIZE": (int, True),
+    "MAX_QUERY_VALUES": (int, True),
+    "MAX_SEARCH_TERMS": (int, True),
+    "MAX_ORDERING_FIELDS": (int, True),
+    "CHANNEL_LAYER_TIMEOUT": ((int, float), True),
+    "CHANNEL_LAYER_RETRY_INTERVAL": ((int, float), False),
+    "TOKEN_RECHECK_INTERVAL": ((int, float), True),
+}
+
+
+@register()
+def check_bounds(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Input bounds and intervals must be positive numbers: a zero or negative bound would
+    refuse every message, a string would fail on the first one."""
+    user_settings = getattr(settings, SETTINGS_NAME, None) or {}
+    if not isinstance(user_settings, dict):
+        return []
+    errors: list[CheckMessage] = []
+    for name, (kind, none_allowed) in _BOUNDS.items():
+        if name not in user_settings:
+            continue
+        value = user_settings[name]
+        if value is None and none_allowed:
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if isinstance(value, kind) and value > 0:
+                continue
+        allowed = "a positive number" + (", or None for no bound" if none_allowed else "")
+        errors.append(
+            Error(
+                f"{SETTINGS_NAME}[{name!r}] is {value!r}.",
+                hint=f"Set it to {allowed} (default {DEFAULTS[name]!r}).",
+                id="djangochannelsrestframework.E003",
+            )
+        )
+    return errors
+
+
 def _redis_default_socket_timeout() -> float | None:
     """redis-py's default socket timeout (5 s since redis-py 8; ``None`` before)."""
     try:

@@ -1,5 +1,6 @@
 """Authentication: Channels sessions and DRF tokens in the handshake, and who is anonymous."""
 
+import asyncio
 from urllib.parse import quote_from_bytes, urlencode
 
 import pytest
@@ -386,3 +387,47 @@ def test_a_token_of_any_bytes_is_refused_with_4401(raw):
     ):
         closing, _ = async_to_sync(refused)(TokenAuthMiddleware(WhoAmI.as_asgi()), path, headers)
         assert closing == {"type": "websocket.close", "code": WS_4401_UNAUTHORIZED}
+
+
+# Re-checking open sockets (TOKEN_RECHECK_INTERVAL) ------------------------------------------
+
+
+async def test_without_recheck_a_revoked_token_keeps_its_open_socket(alice_token):
+    """The default: credentials are checked at the handshake only."""
+    communicator = WebsocketCommunicator(
+        TokenAuthMiddleware(WhoAmI.as_asgi()), f"/ws/?token={alice_token}"
+    )
+    assert (await communicator.connect())[0]
+    await Token.objects.filter(key=alice_token).adelete()
+    await communicator.send_json_to({"action": "whoami", "request_id": 1})
+    assert (await communicator.receive_json_from())["data"]["username"] == "alice"
+    await communicator.disconnect()
+
+
+async def test_with_recheck_a_revoked_token_closes_its_socket_with_4401(alice_token):
+    """With ``TOKEN_RECHECK_INTERVAL`` the socket works until its token is deleted, then
+    is closed with 4401 within about one interval."""
+    with override_settings(DJANGO_CHANNELS_REST_API={"TOKEN_RECHECK_INTERVAL": 0.1}):
+        communicator = WebsocketCommunicator(
+            TokenAuthMiddleware(WhoAmI.as_asgi()), f"/ws/?token={alice_token}"
+        )
+        assert (await communicator.connect())[0]
+        await asyncio.sleep(0.35)  # several re-checks pass: the socket stays
+        await communicator.send_json_to({"action": "whoami", "request_id": 1})
+        assert (await communicator.receive_json_from())["data"]["username"] == "alice"
+        await Token.objects.filter(key=alice_token).adelete()
+        closing = await communicator.receive_output(timeout=10)
+        assert closing == {"type": "websocket.close", "code": WS_4401_UNAUTHORIZED}
+        await communicator.wait(timeout=10)
+
+
+async def test_with_recheck_a_deactivated_user_is_closed_too(alice, alice_token):
+    with override_settings(DJANGO_CHANNELS_REST_API={"TOKEN_RECHECK_INTERVAL": 0.1}):
+        communicator = WebsocketCommunicator(
+            TokenAuthMiddleware(WhoAmI.as_asgi()), f"/ws/?token={alice_token}"
+        )
+        assert (await communicator.connect())[0]
+        await User.objects.filter(pk=alice.pk).aupdate(is_active=False)
+        closing = await communicator.receive_output(timeout=10)
+        assert closing["code"] == WS_4401_UNAUTHORIZED
+        await communicator.wait(timeout=10)

@@ -1,9 +1,10 @@
 """System checks: configuration mistakes are reported at start-up, with the fix as the hint."""
 
+import pytest
 from django.core import checks
 from django.test import override_settings
 
-from djangochannelsrestframework.checks import check_settings
+from djangochannelsrestframework.checks import check_bounds, check_settings
 
 
 def test_no_setting_is_fine():
@@ -55,3 +56,30 @@ def test_the_check_runs_with_djangos_checks():
     with override_settings(DJANGO_CHANNELS_REST_API={"TYPO": 1}):
         ids = [message.id for message in checks.run_checks()]
     assert "djangochannelsrestframework.W002" in ids
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("MAX_JSON_DEPTH", 0),
+        ("MAX_REQUEST_ID_SIZE", -1),
+        ("MAX_QUERY_SIZE", "8k"),
+        ("MAX_SEARCH_TERMS", True),
+        ("CHANNEL_LAYER_TIMEOUT", 0),
+        ("CHANNEL_LAYER_RETRY_INTERVAL", None),
+        ("TOKEN_RECHECK_INTERVAL", -5),
+    ],
+)
+def test_a_bound_that_is_not_a_positive_number_is_an_error(name, value):
+    """Input bounds and intervals are positive numbers (``None`` where "no bound" makes
+    sense); anything else is ``E003`` naming the setting and its default."""
+    with override_settings(DJANGO_CHANNELS_REST_API={name: value}):
+        [error] = check_bounds()
+    assert error.id == "djangochannelsrestframework.E003"
+    assert name in error.msg and "positive number" in error.hint
+
+
+def test_bounds_may_be_none_or_positive():
+    setting = {"MAX_JSON_DEPTH": None, "MAX_QUERY_SIZE": 100, "CHANNEL_LAYER_TIMEOUT": 0.5}
+    with override_settings(DJANGO_CHANNELS_REST_API=setting):
+        assert check_bounds() == []
