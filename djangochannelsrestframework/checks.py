@@ -52,6 +52,12 @@ _BOUNDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
 }
 
 
+def _is_positive(value: Any, kind: type | tuple[type, ...]) -> bool:
+    if isinstance(value, bool) or not isinstance(value, kind):
+        return False
+    return isinstance(value, int | float) and value > 0
+
+
 @register()
 def check_bounds(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Input bounds and intervals must be positive numbers: a zero or negative bound would
@@ -66,9 +72,8 @@ def check_bounds(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         value = user_settings[name]
         if value is None and none_allowed:
             continue
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if isinstance(value, kind) and value > 0:
-                continue
+        if _is_positive(value, kind):
+            continue
         allowed = "a positive number" + (", or None for no bound" if none_allowed else "")
         errors.append(
             Error(
