@@ -17,8 +17,9 @@ from djangochannelsrestframework.auth import TokenAuthMiddlewareStack  # noqa: E
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # Session cookies (Channels' AuthMiddlewareStack) and DRF tokens (``?token=``, the
-        # ``Authorization`` header or the subprotocols ``["token", key]``) both authenticate;
+        # Session cookies (Channels' AuthMiddlewareStack) and DRF tokens (preferably the
+        # subprotocols ``["token", key]`` or the ``Authorization`` header; ``?token=`` ends
+        # up in access logs) both authenticate;
         # clients without either are anonymous, which the demo's consumer allows.
         "websocket": TokenAuthMiddlewareStack(
             URLRouter([re_path(r"^ws/$", UserConsumer.as_asgi())])

@@ -21,6 +21,10 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
                 created += 1
         self.stdout.write(f"seed_demo: {created} user(s) created, {User.objects.count()} in total.")
-        # An API token for "user 1", to try token authentication: ws://.../ws/?token=<key>
+        # An API token for "user 1", to try token authentication: open the demo page as
+        # http://.../#token=<key> and it connects with the subprotocols ["token", key],
+        # which (unlike ?token=<key>) never appears in the server's access log.
         token, _ = Token.objects.get_or_create(user=User.objects.get(username="user 1"))
-        self.stdout.write(f'seed_demo: token of "user 1": {token.key}')
+        self.stdout.write(
+            f'seed_demo: token of "user 1": {token.key} (open the page as /#token=<key>)'
+        )
