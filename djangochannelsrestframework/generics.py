@@ -19,6 +19,7 @@ from rest_framework.serializers import BaseSerializer
 from djangochannelsrestframework import filters
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.exceptions import InvalidMessage
+from djangochannelsrestframework.limits import MAX_DATABASE_INTEGER
 from djangochannelsrestframework.permissions import permission_denied
 from djangochannelsrestframework.protocol import RESERVED_MESSAGE_KEYS
 from djangochannelsrestframework.scope_utils import call_sync
@@ -31,13 +32,25 @@ def _is_lookup_value(value: Any) -> bool:
     """Whether ``value`` can name one row: a string or a whole number.
 
     Objects, lists and booleans cannot, and neither can ``1.5``, which the database would
-    silently truncate to ``1`` and so act on another row.
+    silently truncate to ``1`` and so act on another row, nor a number beyond 64 bits,
+    which no database key holds.
     """
     if isinstance(value, bool):
         return False
     if isinstance(value, float):
-        return value.is_integer()
-    return isinstance(value, str | int)
+        return value.is_integer() and abs(value) <= MAX_DATABASE_INTEGER
+    if isinstance(value, int):
+        return abs(value) <= MAX_DATABASE_INTEGER
+    return isinstance(value, str)
+
+
+def _get_or_404(queryset: Any, lookup: dict[str, Any]) -> Any:
+    try:
+        return get_object_or_404(queryset, **lookup)
+    except OverflowError:
+        # Integer text beyond the database's integers (Django 4.2 hands it to the driver):
+        # no row has that key.
+        raise Http404 from None
 
 
 def _can_lock_in_place(queryset: QuerySet[Any]) -> bool:
@@ -120,14 +133,14 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         if locking and _can_lock_in_place(queryset):
             queryset = queryset.select_for_update(**self._lock_options(queryset))
             locking = False
-        obj = get_object_or_404(queryset, **lookup)
+        obj = _get_or_404(queryset, lookup)
         if locking:
             # FOR UPDATE cannot be combined with DISTINCT, GROUP BY (aggregate annotations)
             # or UNION: lock the row by primary key, then read it again as the queryset
             # shapes it; nobody can change it between the two reads.
             model = type(obj)
             list(model._base_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
-            obj = get_object_or_404(queryset, **lookup)
+            obj = _get_or_404(queryset, lookup)
         self.check_object_permissions(obj, **kwargs)
         return cast("Model", obj)
 

@@ -399,3 +399,17 @@ async def test_error_logs_quote_a_bounded_part_of_the_request_id(caplog):
     assert "r" * 81 not in record.getMessage()
     assert "170 more characters" in record.getMessage()
     await client.disconnect()
+
+
+@GENERATED
+@given(number=HUGE, as_text=st.booleans())
+def test_a_lookup_beyond_64_bits_is_not_found(shelf, number, as_text):
+    """A primary key no row can have is a 404, never a database error."""
+
+    async def run() -> None:
+        client = await connect(BookSearchConsumer.as_asgi())
+        reply = await ask(client, action="retrieve", pk=str(number) if as_text else number)
+        assert reply["response_status"] == 404, reply
+        await client.disconnect()
+
+    async_to_sync(run)()
