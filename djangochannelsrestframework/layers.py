@@ -178,6 +178,8 @@ class ResilientChannelLayer:
         self.consumer = consumer
 
     def __getattr__(self, name: str) -> Any:
+        if name == "layer":  # not set yet (copying): no recursion through __getattr__
+            raise AttributeError(name)
         return getattr(self.layer, name)
 
     async def send(self, channel: str, message: dict[str, Any]) -> None:
@@ -196,15 +198,24 @@ class ResilientChannelLayer:
             await guarded(self.alias, self.layer.group_discard, group, channel)
 
     async def receive(self, channel: str) -> Any:
-        """The next message for ``channel``, waiting out outages of the layer."""
+        """The next message for ``channel``, waiting out outages of the layer.
+
+        A failure is retried once at once (a pooled connection that died with the server
+        fails on its first use after the server is back); a second one is an outage.
+        """
+        retried = False
         while True:
             try:
                 return await self.layer.receive(channel)
             except Exception as exc:
                 if not is_layer_failure(exc):
                     raise
+                if not retried:
+                    retried = True
+                    continue
                 health(self.alias).failed(exc)
                 await self._wait_for_layer(channel)
+                retried = False
 
     async def _wait_for_layer(self, channel: str) -> None:
         """Tell the consumer, wait until the layer answers again, rejoin, tell it again."""

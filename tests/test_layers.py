@@ -236,3 +236,21 @@ async def test_connections_without_subscriptions_get_no_notice():
     assert await client.receive_nothing(timeout=0.3)
     assert (await ask(client, action="retrieve", pk=1))["response_status"] == 404
     await client.disconnect()
+
+
+async def test_a_receive_that_fails_once_is_retried_without_a_notice():
+    """One failed receive (a dead pooled connection) is not an outage: no notice, no log,
+    and the subscription keeps delivering."""
+    note = await Note.objects.acreate(title="a")
+    client = await connect(NoteInstanceConsumer.as_asgi())
+    assert (await ask(client, action="subscribe_instance", pk=note.pk, request_id="w"))[
+        "response_status"
+    ] == 201
+    FlakyLayer.stale_calls = 1
+    await asyncio.sleep(0.1)  # the blocked receive polls, fails once, and is retried
+    assert FlakyLayer.stale_calls == 0
+    await ask(client, action="patch", pk=note.pk, data={"title": "b"}, request_id="p")
+    update = await next_reply(client, "update")
+    assert update["data"]["title"] == "b"
+    assert health("default").outages == 0
+    await client.disconnect()

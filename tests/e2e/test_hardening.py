@@ -6,6 +6,7 @@ import asyncio
 import json
 import sqlite3
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 import websockets
@@ -92,3 +93,35 @@ async def test_a_2_mib_frame_gets_413_and_the_socket_stays_usable(demo):
         assert answer["response_status"] == 413
         after = await request(ws, {"action": "retrieve", "pk": 1, "request_id": "after"})
         assert after["response_status"] == 200
+
+
+@pytest.mark.parametrize("token", ["Ā", "中文😀", "%FF%FE", "é" * 40, "\u2028"])
+async def test_a_token_outside_latin_1_in_the_query_string_is_4401_not_a_500(demo, token):
+    """Under uvicorn a query-string token of any text ends in 4401, with nothing in the
+    server's error log (it used to be HTTP 500 and "Exception in ASGI application")."""
+    server, _ = demo
+    url = server.ws_url("/ws/?token=" + (token if "%" in token else quote(token)))
+    async with websockets.connect(url) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), TIMEOUT)
+    assert closed.value.rcvd.code == 4401
+    assert "Exception in ASGI application" not in server.output()
+
+
+async def test_deep_nesting_and_a_huge_offset_are_400s_under_uvicorn(demo):
+    """A frame of 5,000 nested lists and an ``offset`` beyond 64 bits each get a 400 reply
+    (a huge ``limit`` is clamped to the demo's ``max_limit``); the socket stays usable and
+    the server logs no traceback."""
+    server, _ = demo
+    async with websockets.connect(server.ws_url()) as ws:
+        deep = '{"action":"list","request_id":' + "[" * 5000 + "]" * 5000 + "}"
+        answer = await request(ws, deep)
+        assert (answer["response_status"], answer["request_id"]) == (400, None)
+        message = {"action": "list", "limit": 5, "offset": 10**30, "request_id": 2}
+        answer = await request(ws, message)
+        assert (answer["response_status"], answer["request_id"]) == (400, 2)
+        answer = await request(ws, {"action": "list", "limit": 10**30, "request_id": 3})
+        assert (answer["response_status"], answer["data"]["limit"]) == (200, 100)
+        after = await request(ws, {"action": "retrieve", "pk": 1, "request_id": "after"})
+        assert after["response_status"] == 200
+    assert "Traceback" not in server.output()
