@@ -127,6 +127,16 @@ class LayerHealth:
 _health: dict[str, LayerHealth] = {}
 
 
+async def _within(awaitable: Awaitable[Any], seconds: float) -> Any:
+    """``awaitable`` bounded by ``seconds``; ``asyncio.timeout`` (3.11+) adds no task per
+    call, unlike ``wait_for``: observer events go through here."""
+    timeout = getattr(asyncio, "timeout", None)
+    if timeout is None:
+        return await asyncio.wait_for(awaitable, seconds)
+    async with timeout(seconds):
+        return await awaitable
+
+
 def health(alias: str = "default") -> LayerHealth:
     """The ``LayerHealth`` of channel layer ``alias`` in this process."""
     state = _health.get(alias)
@@ -153,7 +163,7 @@ async def guarded(alias: str, operation: Callable[..., Awaitable[Any]], *args: A
             if timeout is None:
                 result = await operation(*args)
             else:
-                result = await asyncio.wait_for(operation(*args), timeout)
+                result = await _within(operation(*args), timeout)
         except Exception as exc:
             if not is_layer_failure(exc):
                 raise
