@@ -41,6 +41,7 @@ from typing import Any, cast
 from channels.auth import AuthMiddlewareStack
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
+from django.db import DataError
 from django.http import QueryDict
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
@@ -145,6 +146,10 @@ class TokenAuthMiddleware(BaseMiddleware):
                 raise AuthenticationRefused(str(exc)) from None
             except UnicodeError:
                 # A class that decodes the credentials as UTF-8 (or ASCII) and fails.
+                raise AuthenticationRefused("Credentials are not valid text.") from None
+            except DataError:
+                # A value the database cannot even compare (PostgreSQL: a NUL character):
+                # no stored credential is equal to it.
                 raise AuthenticationRefused("Credentials are not valid text.") from None
             if result is not None:
                 return cast("tuple[Any, Any]", result)

@@ -353,7 +353,7 @@ async def test_a_scheme_announced_by_authenticate_header_is_used(alice_token):
 
 #: Any character a token could carry, weighted towards the ones outside latin-1.
 ANY_TOKEN_TEXT = st.text(
-    st.characters(codec="utf-8", exclude_characters="\x00") | st.sampled_from("€ā中😀\u2028ÿ"),
+    st.characters(codec="utf-8") | st.sampled_from("€ā中😀\u2028ÿ\x00"),
     min_size=1,
     max_size=60,
 )
