@@ -46,8 +46,9 @@ from django.http import QueryDict
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
+from djangochannelsrestframework import limits
 from djangochannelsrestframework.db import database_sync_to_async
-from djangochannelsrestframework.protocol import WS_4401_UNAUTHORIZED
+from djangochannelsrestframework.protocol import WS_1013_TRY_AGAIN_LATER, WS_4401_UNAUTHORIZED
 from djangochannelsrestframework.scope_utils import request_from_scope
 from djangochannelsrestframework.settings import api_settings
 
@@ -175,6 +176,16 @@ class TokenAuthMiddleware(BaseMiddleware):
             )
         except AuthenticationRefused:
             return await self.refuse(receive, send, via_subprotocol)
+        except Exception as exc:
+            # The check itself failed (the database is down): not the client's fault, and
+            # not "log in again" either. 1013 tells clients to retry later.
+            logger.warning(
+                "Could not check handshake credentials (%s: %s); closing with %s",
+                type(exc).__name__,
+                limits.quote(str(exc), 200),
+                WS_1013_TRY_AGAIN_LATER,
+            )
+            return await self.refuse(receive, send, via_subprotocol, WS_1013_TRY_AGAIN_LATER)
         scope["user"], scope["auth"] = user, auth
         if via_subprotocol:
             send = self._accepting_subprotocol(send)
@@ -257,8 +268,11 @@ class TokenAuthMiddleware(BaseMiddleware):
 
         return send_with_subprotocol
 
-    async def refuse(self, receive: Any, send: Any, via_subprotocol: bool) -> None:
-        """Complete the handshake and close at once with ``close_code`` (4401)."""
+    async def refuse(
+        self, receive: Any, send: Any, via_subprotocol: bool, code: int | None = None
+    ) -> None:
+        """Complete the handshake and close at once with ``code`` (default ``close_code``,
+        4401)."""
         message = await receive()
         if message.get("type") != "websocket.connect":
             return
@@ -266,7 +280,7 @@ class TokenAuthMiddleware(BaseMiddleware):
         if via_subprotocol:
             accept["subprotocol"] = self.subprotocol
         await send(accept)
-        await send({"type": "websocket.close", "code": self.close_code})
+        await send({"type": "websocket.close", "code": code or self.close_code})
 
 
 def TokenAuthMiddlewareStack(inner: Any) -> Any:

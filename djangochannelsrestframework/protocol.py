@@ -11,6 +11,8 @@ from typing import Any, TypedDict
 WS_1000_NORMAL_CLOSURE = 1000
 WS_1008_POLICY_VIOLATION = 1008
 WS_1011_INTERNAL_ERROR = 1011
+#: The server cannot serve the connection now (its database is down); retry later.
+WS_1013_TRY_AGAIN_LATER = 1013
 #: The handshake carried credentials that failed authentication.
 WS_4401_UNAUTHORIZED = 4401
 #: The client did not read its messages and the server's queue for it overflowed.

@@ -10,6 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.db import OperationalError
 from django.test import Client, override_settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -22,7 +23,7 @@ from djangochannelsrestframework.auth import TokenAuthMiddleware, TokenAuthMiddl
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.permissions import IsAuthenticated
-from djangochannelsrestframework.protocol import WS_4401_UNAUTHORIZED
+from djangochannelsrestframework.protocol import WS_1013_TRY_AGAIN_LATER, WS_4401_UNAUTHORIZED
 from djangochannelsrestframework.settings import api_settings
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -431,3 +432,18 @@ async def test_with_recheck_a_deactivated_user_is_closed_too(alice, alice_token)
         closing = await communicator.receive_output(timeout=10)
         assert closing["code"] == WS_4401_UNAUTHORIZED
         await communicator.wait(timeout=10)
+
+
+class DatabaseDownAuthentication(TokenAuthentication):
+    """Fails the way ``TokenAuthentication`` does when the database cannot be reached."""
+
+    def authenticate_credentials(self, key):
+        raise OperationalError("connection refused")
+
+
+async def test_credentials_that_cannot_be_checked_close_with_1013_not_4401(alice_token):
+    """A failing check (the database is down) is "try again later" (1013), not "log in
+    again" (4401), and not a server error."""
+    middleware = TokenAuthMiddleware(WhoAmI.as_asgi(), [DatabaseDownAuthentication])
+    closing, _ = await refused(middleware, f"/ws/?token={alice_token}")
+    assert closing == {"type": "websocket.close", "code": WS_1013_TRY_AGAIN_LATER}
