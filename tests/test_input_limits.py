@@ -41,7 +41,7 @@ GENERATED = settings(
 class PagedBooks(BookSearchConsumer):
     """Books with the 1.3 paginator (top-level ``limit``/``offset``)."""
 
-    class pagination_class(WebsocketLimitOffsetPagination):  # noqa: N801 - a class attribute
+    class pagination_class(WebsocketLimitOffsetPagination):
         default_limit = 2
 
 
@@ -50,7 +50,7 @@ class LimitOffsetBooks(BookSearchConsumer):
 
 
 class PageNumberBooks(BookSearchConsumer):
-    class pagination_class(PageNumberPagination):  # noqa: N801
+    class pagination_class(PageNumberPagination):
         page_size = 2
         page_size_query_param = "size"
 
