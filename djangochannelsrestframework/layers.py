@@ -94,7 +94,8 @@ class LayerHealth:
         """Whether to call the layer now: always while it is up, else once per interval."""
         if self.down_since is None:
             return True
-        return time.monotonic() - self.last_attempt >= api_settings.CHANNEL_LAYER_RETRY_INTERVAL
+        interval = float(api_settings.CHANNEL_LAYER_RETRY_INTERVAL)
+        return time.monotonic() - self.last_attempt >= interval
 
     def failed(self, exc: BaseException) -> None:
         if self.down_since is None:

@@ -158,7 +158,9 @@ class BaseObserver:
         before: Mapping[str, set[Any]],
     ) -> None:
         """Put the subscriptions of ``groups`` back as they were ``before`` a failed join."""
-        held = consumer.subscriptions.by_observer.get(self._stable_observer_id, {})
+        held: Mapping[str, set[Any]] = consumer.subscriptions.by_observer.get(
+            self._stable_observer_id, {}
+        )
         for group in dict.fromkeys(groups):
             if group not in before:
                 consumer.subscriptions.remove(self._stable_observer_id, [group], None)
