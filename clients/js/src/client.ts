@@ -337,6 +337,11 @@ export class Client extends Api implements Transport {
     if (error.code !== 0) this.emit("error", error);
   }
 
+  /** Re-establish every subscription and live list on the open socket. */
+  private async recoverAll(): Promise<void> {
+    await Promise.all([...this.recoverables].map((item) => item.recover().catch((error: Error) => this.emit("error", error))));
+  }
+
   private received(text: string): void {
     this.emit("frame", { direction: "in", text });
     let frame: unknown;
@@ -353,6 +358,12 @@ export class Client extends Api implements Transport {
       stream = String((frame as { stream: unknown }).stream);
       payload = (frame as { payload: Envelope }).payload;
       if (payload === null || typeof payload !== "object") return;
+    }
+    if (payload.action === "live_updates" && (payload.data as { state?: unknown } | null)?.state === "resumed") {
+      // The server's channel layer was down and is back: events of the outage were lost, so
+      // re-establish every subscription and live list (each reloads what it shows). The frame
+      // is still emitted as an "event" below, for apps that show the state.
+      void this.recoverAll();
     }
     const key = routeKey(stream, payload.request_id);
     const entry = this.pending.get(key);

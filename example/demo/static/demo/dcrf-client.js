@@ -769,6 +769,10 @@ var Client = class extends Api {
     if (this.state !== "closed") this.setState({ state: "closed", code: error.code, error });
     if (error.code !== 0) this.emit("error", error);
   }
+  /** Re-establish every subscription and live list on the open socket. */
+  async recoverAll() {
+    await Promise.all([...this.recoverables].map((item) => item.recover().catch((error) => this.emit("error", error))));
+  }
   received(text) {
     this.emit("frame", { direction: "in", text });
     let frame;
@@ -785,6 +789,9 @@ var Client = class extends Api {
       stream = String(frame.stream);
       payload = frame.payload;
       if (payload === null || typeof payload !== "object") return;
+    }
+    if (payload.action === "live_updates" && payload.data?.state === "resumed") {
+      void this.recoverAll();
     }
     const key = routeKey(stream, payload.request_id);
     const entry = this.pending.get(key);
