@@ -25,6 +25,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from djangochannelsrestframework.exceptions import ChannelLayerUnavailable
 from djangochannelsrestframework.settings import api_settings
 
 __all__ = ["discard_groups", "group_add", "group_discard", "membership_summary"]
@@ -114,7 +115,9 @@ async def _with_retries(operation: Callable[[], Awaitable[Any]]) -> None:
         try:
             async with gate:
                 await operation()
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, ChannelLayerUnavailable):
+            # ChannelLayerUnavailable: the layer is down (layers.py, which retried already
+            # and logs the outage once); retrying here would only delay the 503.
             raise
         except Exception as exc:
             if attempt == attempts:
