@@ -1,0 +1,108 @@
+"""A consumer for the schema tests: a custom action, a paginated (live) list and a model
+observer, described without hand-written schema; and one whose hooks declare the rest."""
+
+from rest_framework import serializers
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.pagination import PageNumberPagination
+
+from djangochannelsrestframework import mixins
+from djangochannelsrestframework.decorators import action
+from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+from djangochannelsrestframework.mixins import PaginatedModelListMixin, RetrieveModelMixin
+from djangochannelsrestframework.observer import model_observer
+from djangochannelsrestframework.pagination import WebsocketLimitOffsetPagination
+from djangochannelsrestframework.schema import event_schema
+from tests.app.models import Book, Comment
+from tests.app.serializers import BookSerializer
+
+# The live list mixin (issue 10) when this version has it: the schema must describe it.
+_LIVE = (mixins.LiveListMixin,) if hasattr(mixins, "LiveListMixin") else ()
+
+
+class ThreePerPage(WebsocketLimitOffsetPagination):
+    default_limit = 3
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Comment
+        fields = ["id", "user", "text"]
+
+
+class LibraryConsumer(*_LIVE, PaginatedModelListMixin, RetrieveModelMixin, GenericAsyncAPIConsumer):
+    """Books, three per page, searchable; ``rename`` and live comments."""
+
+    queryset = Book.objects.order_by("id")
+    serializer_class = BookSerializer
+    pagination_class = ThreePerPage
+    filter_backends = [SearchFilter, OrderingFilter]
+    search_fields = ["title"]
+    ordering_fields = ["title", "year"]
+
+    @action()
+    def rename(self, pk: int, title: str, dry_run: bool = False, **kwargs):
+        """Give a book a new title; ``dry_run`` checks without saving."""
+        book = self.get_object(pk=pk, **kwargs)
+        book.title = title
+        if not dry_run:
+            book.save(update_fields=["title"])
+        return self.get_serializer(instance=book, action_kwargs=kwargs).data, 200
+
+    @model_observer(Comment, serializer_class=CommentSerializer)
+    async def comments(self, message, action, subscribing_request_ids=(), **kwargs):
+        """A comment was written, edited or deleted."""
+        for request_id in subscribing_request_ids:
+            await self.reply(action=action, data=message, request_id=request_id)
+
+    @action()
+    async def watch_comments(self, request_id=None, **kwargs):
+        """Receive every change to comments."""
+        await self.comments.subscribe(request_id=request_id)
+        return None, 201
+
+
+class Ranking(serializers.Serializer):
+    """Where a book stands."""
+
+    book = serializers.IntegerField()
+    rank = serializers.IntegerField(min_value=1)
+
+
+class RankQuery(serializers.Serializer):
+    genre = serializers.CharField(help_text="Rank within this genre.")
+    top = serializers.IntegerField(required=False, default=10, max_value=100)
+
+
+class DeclaredConsumer(GenericAsyncAPIConsumer):
+    """Hooks declare what introspection cannot see: payloads and an event body."""
+
+    queryset = Book.objects.all()
+    serializer_class = BookSerializer
+    pagination_class = PageNumberPagination
+
+    @action(request_schema=RankQuery, reply_schema=Ranking(many=True), reply_status=200)
+    async def ranking(self, **kwargs):
+        """The best books of a genre."""
+        return [], 200
+
+    @event_schema(
+        {"type": "object", "properties": {"pk": {"type": "integer"}}},
+        frame={
+            "type": "object",
+            "properties": {"title_changed": {"type": "object"}},
+            "required": ["title_changed"],
+        },
+        description="A book's title changed.",
+    )
+    @model_observer(Book)
+    async def book_titles(self, message, action, **kwargs):
+        await self.send_json({"title_changed": message})
+
+    @book_titles.serializer
+    def book_titles(self, instance, action, **kwargs):
+        return {"pk": instance.pk}
+
+    @action(subscribes=["book_titles"], event_schema=None)
+    async def follow(self, request_id=None, **kwargs):
+        await self.book_titles.subscribe(request_id=request_id)
+        return None, 201
