@@ -89,6 +89,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds between re-checks of a token-authenticated socket's credentials (auth.py);
     # None checks them at the handshake only.
     "TOKEN_RECHECK_INTERVAL": None,
+    # DRF permission classes of the schema view and the explorer page (schema/views.py):
+    # admin users, and anyone while DEBUG is on.
+    "SCHEMA_PERMISSION_CLASSES": ("djangochannelsrestframework.schema.views.IsAdminUserOrDebug",),
 }
 
 #: Settings kept for 1.3 that do nothing: reading one warns (``PendingDeprecationWarning``,
@@ -102,6 +105,7 @@ IMPORT_STRINGS: tuple[str, ...] = (
     "DEFAULT_PAGINATION_CLASS",
     "AUTHENTICATION_CLASSES",
     "DEFAULT_THROTTLE_CLASSES",
+    "SCHEMA_PERMISSION_CLASSES",
 )
 
 

@@ -294,6 +294,7 @@ class SchemaGenerator:
             "action": "send",
             "channel": channel_ref,
             "title": "protocol errors",
+            "x-dcrf-kind": "errors",
             "summary": "Replies to frames that name no action this consumer has.",
             "messages": [message_ref("invalid_message"), message_ref("unknown_action")],
         }

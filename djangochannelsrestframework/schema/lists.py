@@ -53,9 +53,37 @@ def openapi_to_json_schema(schema: Any) -> Any:
     return result
 
 
+def _filterset_parameters(backend: Any, consumer: Any) -> list[dict[str, Any]]:
+    """django-filter's fields (recent versions dropped their OpenAPI description)."""
+    try:
+        filterset_class = backend.get_filterset_class(consumer, consumer.get_queryset())
+    except Exception:
+        return []
+    if filterset_class is None:
+        return []
+    parameters = []
+    for name, filter_ in filterset_class.base_filters.items():
+        field_class = getattr(filter_, "field_class", None)
+        field_name = getattr(field_class, "__name__", "")
+        schema: JsonSchema = {"type": "string"}
+        if "Boolean" in field_name:
+            schema = {"type": "boolean"}
+        elif field_name in ("IntegerField", "DecimalField", "FloatField"):
+            schema = {"type": ["number", "string"]}
+        elif field_name == "ModelChoiceField":
+            schema = {"type": ["integer", "string"]}
+        elif "Multiple" in field_name:
+            schema = {"type": "array", "items": {"type": ["integer", "string"]}}
+        description = filter_.label or getattr(filter_, "field_name", name)
+        parameters.append({"name": name, "schema": schema, "description": str(description)})
+    return parameters
+
+
 def _parameters(source: Any, consumer: Any) -> list[dict[str, Any]]:
     get = getattr(source, "get_schema_operation_parameters", None)
     if get is None:
+        if hasattr(source, "get_filterset_class"):
+            return _filterset_parameters(source, consumer)
         return []
     try:
         return list(get(consumer))

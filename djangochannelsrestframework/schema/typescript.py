@@ -126,13 +126,13 @@ def to_typescript(document: dict[str, Any]) -> str:
         for key, message in (channel.get("messages") or {}).items():
             out.append(f"  export type {pascal(key)} = {schema_to_type(message['payload'], '  ')};")
         out.append("  export interface Actions {")
-        events = []
+        events, errors = [], []
         for operation in (document.get("operations") or {}).values():
             if operation.get("channel", {}).get("$ref") != f"#/channels/{channel_id}":
                 continue
             messages = [pascal(_ref_key(m)) for m in operation.get("messages", [])]
             if operation.get("action") == "send":
-                events += messages
+                (errors if operation.get("x-dcrf-kind") == "errors" else events).extend(messages)
                 continue
             replies = [pascal(_ref_key(m)) for m in operation.get("reply", {}).get("messages", [])]
             action = operation.get("title", "")
@@ -141,6 +141,7 @@ def to_typescript(document: dict[str, Any]) -> str:
             )
         out.append("  }")
         out.append(f"  export type Event = {_union(events)};")
+        out.append(f"  export type ProtocolError = {_union(errors)};")
         out.append("}")
         out.append("")
     out.append("/** Every channel by address. */")

@@ -73,12 +73,16 @@ class RankQuery(serializers.Serializer):
     top = serializers.IntegerField(required=False, default=10, max_value=100)
 
 
-class DeclaredConsumer(GenericAsyncAPIConsumer):
-    """Hooks declare what introspection cannot see: payloads and an event body."""
+class TwoPerPage(PageNumberPagination):
+    page_size = 2
 
-    queryset = Book.objects.all()
+
+class DeclaredConsumer(PaginatedModelListMixin, GenericAsyncAPIConsumer):
+    """Pages of a DRF paginator; hooks declare what introspection cannot see."""
+
+    queryset = Book.objects.order_by("id")
     serializer_class = BookSerializer
-    pagination_class = PageNumberPagination
+    pagination_class = TwoPerPage
 
     @action(request_schema=RankQuery, reply_schema=Ranking(many=True), reply_status=200)
     async def ranking(self, **kwargs):
@@ -102,7 +106,7 @@ class DeclaredConsumer(GenericAsyncAPIConsumer):
     def book_titles(self, instance, action, **kwargs):
         return {"pk": instance.pk}
 
-    @action(subscribes=["book_titles"], event_schema=None)
+    @action(subscribes=["book_titles"])
     async def follow(self, request_id=None, **kwargs):
         await self.book_titles.subscribe(request_id=request_id)
         return None, 201
