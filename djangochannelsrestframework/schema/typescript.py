@@ -126,7 +126,8 @@ def to_typescript(document: dict[str, Any]) -> str:
         for key, message in (channel.get("messages") or {}).items():
             out.append(f"  export type {pascal(key)} = {schema_to_type(message['payload'], '  ')};")
         out.append("  export interface Actions {")
-        events, errors = [], []
+        events: list[str] = []
+        errors: list[str] = []
         for operation in (document.get("operations") or {}).values():
             if operation.get("channel", {}).get("$ref") != f"#/channels/{channel_id}":
                 continue
