@@ -14,7 +14,7 @@ import inspect
 import re
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import fields, relations, serializers
 from rest_framework.settings import api_settings as drf_settings
@@ -22,6 +22,11 @@ from rest_framework.settings import api_settings as drf_settings
 __all__ = ["Mode", "SchemaRegistry", "model_field_schema", "as_json_schema"]
 
 JsonSchema = dict[str, Any]
+if TYPE_CHECKING:
+    # Any DRF field: its type parameters (in the stubs only) say nothing the schema uses.
+    AnyField = fields.Field[Any, Any, Any, Any]
+else:
+    AnyField = fields.Field
 
 
 class Mode(str, Enum):
@@ -37,7 +42,7 @@ class Mode(str, Enum):
     PARTIAL = "Partial"
 
 
-_STRING_FORMATS: tuple[tuple[type[fields.Field], str], ...] = (
+_STRING_FORMATS: tuple[tuple[type[AnyField], str], ...] = (
     (fields.EmailField, "email"),
     (fields.URLField, "uri"),
     (fields.UUIDField, "uuid"),
@@ -175,7 +180,7 @@ class SchemaRegistry:
             schema["additionalProperties"] = False
         return schema
 
-    def field_schema(self, field: fields.Field, mode: Mode) -> JsonSchema:
+    def field_schema(self, field: AnyField, mode: Mode) -> JsonSchema:
         """The schema of one serializer field, with its title, description and default."""
         schema = self._field_type(field, mode)
         if getattr(field, "allow_null", False):
@@ -193,7 +198,7 @@ class SchemaRegistry:
             schema["default"] = default
         return schema
 
-    def _field_type(self, field: fields.Field, mode: Mode) -> JsonSchema:
+    def _field_type(self, field: AnyField, mode: Mode) -> JsonSchema:
         if isinstance(field, serializers.ListSerializer):
             return {"type": "array", "items": self.ref(field.child, mode)}
         if isinstance(field, serializers.BaseSerializer):
@@ -266,7 +271,7 @@ def _bounded(schema: JsonSchema, field: Any) -> JsonSchema:
     return schema
 
 
-def _default_label(field: fields.Field) -> str:
+def _default_label(field: AnyField) -> str:
     return (field.field_name or "").replace("_", " ").capitalize()
 
 
