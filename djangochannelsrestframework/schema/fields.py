@@ -227,7 +227,7 @@ class SchemaRegistry:
         if isinstance(field, fields.FloatField):
             return _bounded({"type": "number"}, field)
         if isinstance(field, fields.DecimalField):
-            as_string = field.coerce_to_string
+            as_string = getattr(field, "coerce_to_string", None)
             if as_string is None:
                 as_string = drf_settings.COERCE_DECIMAL_TO_STRING
             if as_string and mode is Mode.READ:
