@@ -326,3 +326,24 @@ def test_actions_of_generic_consumers_without_serializer_are_still_described():
 
     reply = get_schema(Bare)["channels"]["root"]["messages"]["retrieve_reply"]["payload"]
     assert reply["properties"]["data"] == {}
+
+
+@pytest.mark.skipif(
+    not hasattr(mixins, "LiveListMixin"), reason="live lists (issue 10) are not in this version"
+)
+@pytest.mark.django_db(transaction=True)
+async def test_live_list_frames_match_their_schemas(document):
+    """subscribe_list's reply and a change event validate against the documented frames."""
+    author = await Author.objects.acreate(name="A")
+    client = await connect(LibraryConsumer)
+    try:
+        reply = await ask(client, action="subscribe_list", request_id=3)
+        check(document, LibraryConsumer, "subscribe_list_reply", reply)
+        await Book.objects.acreate(title="new", author=author)
+        event = await asyncio.wait_for(client.receive_json_from(5), 10)
+        assert event["data"]["change"] == "enter"
+        check(document, LibraryConsumer, "subscribe_list_change", event)
+        unsubscribed = await ask(client, action="unsubscribe_list", request_id=3)
+        check(document, LibraryConsumer, "unsubscribe_list_reply", unsubscribed)
+    finally:
+        await client.disconnect()
