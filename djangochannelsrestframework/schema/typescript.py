@@ -7,6 +7,7 @@ request, replies and events, for a typed client::
 
     import type { Ws } from "./api";
     const message: Ws.Actions["patch"]["request"] = {action: "patch", pk: 2, data: {}};
+    const user: Ws.Data<"patch"> = await client.patch<Ws.Data<"patch">>(2, {email: "..."});
 """
 
 from __future__ import annotations
@@ -141,6 +142,11 @@ def to_typescript(document: dict[str, Any]) -> str:
                 f"    {_key(action)}: {{ request: {_union(messages)}; reply: {_union(replies)} }};"
             )
         out.append("  }")
+        out.append("  /** The success reply's data of an action. */")
+        out.append(
+            '  export type Data<A extends keyof Actions> = Extract<Actions[A]["reply"], '
+            '{ errors: [] }>["data"];'
+        )
         out.append(f"  export type Event = {_union(events)};")
         out.append(f"  export type ProtocolError = {_union(errors)};")
         out.append("}")

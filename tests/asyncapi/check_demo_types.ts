@@ -35,3 +35,9 @@ export function onEvent(event: Ws.Event): number | string {
 }
 
 export const address: keyof Channels = "/ws/";
+
+// The success data of an action, for a client's typed helpers (client.patch<Ws.Data<"patch">>).
+export const patched: Ws.Data<"patch"> = { id: 2, username: "ada", email: "ada@example.com" };
+export const deleted: Ws.Data<"delete"> = null;
+// @ts-expect-error list answers rows (or a page), not one row
+export const listed: Ws.Data<"list"> = { id: 2, username: "ada", email: "" };
