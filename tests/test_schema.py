@@ -147,6 +147,13 @@ def test_custom_action_arguments_come_from_its_signature(document):
     assert schema["properties"]["pk"] == {"type": "integer"}
     assert schema["properties"]["dry_run"] == {"type": "boolean", "default": False}
     assert schema["required"] == ["action", "pk", "title"]
+    channel_id, _ = channel_of(document, LibraryConsumer)
+    # It reads the instance with get_object(), which answers 404 when there is none.
+    assert 404 in document["operations"][f"{channel_id}_rename"]["x-dcrf-statuses"]["error"]
+    assert (
+        404
+        not in document["operations"][f"{channel_id}_watch_comments"]["x-dcrf-statuses"]["error"]
+    )
 
 
 def test_declared_hooks_describe_what_introspection_cannot(document):

@@ -341,6 +341,9 @@ def _custom(
     statuses: list[int] = [int(reply_status)] if reply_status is not None else []
     errors = _base_errors(consumer, action)
     errors += [int(s) for s in _option(consumer, action, "error_statuses", ()) or ()]
+    method = getattr(type(consumer), consumer.available_actions[action], None)
+    if "self.get_object(" in observers.source_of(method):
+        errors.append(404)  # get_object() answers 404 when the lookup finds nothing
     events = observers.custom_action_events(consumer, action, watched, registry)
     if events:
         errors.append(429)  # MAX_SUBSCRIPTIONS

@@ -95,7 +95,8 @@ def live_list_mixin() -> type | None:
     return mixin if isinstance(mixin, type) else None
 
 
-def _source(function: Any) -> str:
+def source_of(function: Any) -> str:
+    """The source of ``function`` (unwrapped), or ``""`` when it cannot be read."""
     try:
         return inspect.getsource(inspect.unwrap(function))
     except (OSError, TypeError):
@@ -153,7 +154,7 @@ def _observer_events(name: str, observer: Any, registry: SchemaRegistry) -> list
     if declared.get("frame") is not None:
         frame = as_json_schema(declared["frame"], registry, Mode.READ)
         return [EventFrame(name=name, description=description, payload=frame)]
-    if "self.reply(" not in _source(observer.func):
+    if "self.reply(" not in source_of(observer.func):
         frame = {
             "description": f"The frame the handler `{name}` sends (undeclared: use "
             "`@event_schema(frame=...)`). " + origin
@@ -184,13 +185,13 @@ def describe_observers(
     subscribers: dict[str, list[str]] = {name: [] for name in observers}
     for action, method_name in available.items():
         declared = consumer.get_action_option(action, "subscribes") or ()
-        source = _source(getattr(consumer_class, method_name, None))
+        source = source_of(getattr(consumer_class, method_name, None))
         for name in observers:
             pattern = rf"self\.{re.escape(name)}\.subscribe\("
             if name in declared or re.search(pattern, source):
                 subscribers[name].append(action)
     connect_source = "".join(
-        _source(getattr(consumer_class, method, None)) for method in _CONNECT_METHODS
+        source_of(getattr(consumer_class, method, None)) for method in _CONNECT_METHODS
     )
     return [
         ObserverDescription(
