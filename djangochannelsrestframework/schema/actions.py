@@ -47,20 +47,6 @@ _LOOKUP_ACTIONS = frozenset(
 )
 _WRITE_ACTIONS = frozenset({"create", "update", "patch", "delete"})
 
-#: Why each status may be answered, for the documents' descriptions.
-STATUS_MEANINGS = {
-    200: "OK",
-    201: "Created (or subscribed)",
-    204: "Done; data is null (or the deleted instance's pk in an event)",
-    400: "Invalid message: malformed keys, a missing or unexpected key, or serializer errors",
-    403: "Permission denied",
-    404: "Not found",
-    409: "Conflict: the database refused the write (integrity error)",
-    413: "Message too large",
-    429: "Too many requests: throttled, or too many subscriptions or detached tasks",
-    500: "Server error (details are logged, never sent)",
-}
-
 
 @dataclass
 class ActionDescription:

@@ -17,13 +17,12 @@ from django.conf import settings
 
 from djangochannelsrestframework import __version__, protocol
 from djangochannelsrestframework.schema.actions import (
-    STATUS_MEANINGS,
     ActionDescription,
     ConsumerDescription,
     describe_consumer,
 )
 from djangochannelsrestframework.schema.fields import JsonSchema, SchemaRegistry
-from djangochannelsrestframework.schema.frames import error_schema
+from djangochannelsrestframework.schema.frames import STATUS_MEANINGS, error_schema
 from djangochannelsrestframework.schema.routes import Route, find_routes, load_application
 
 __all__ = ["SchemaGenerator", "CLOSE_CODES"]

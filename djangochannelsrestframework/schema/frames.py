@@ -9,7 +9,21 @@ from __future__ import annotations
 
 from djangochannelsrestframework.schema.fields import JsonSchema
 
-__all__ = ["envelope_schema", "error_schema", "ENVELOPE_KEYS"]
+__all__ = ["envelope_schema", "error_schema", "ENVELOPE_KEYS", "STATUS_MEANINGS"]
+
+#: Why each status may be answered, for the documents' descriptions.
+STATUS_MEANINGS = {
+    200: "OK",
+    201: "Created (or subscribed)",
+    204: "Done; data is null (or the deleted instance's pk in an event)",
+    400: "Invalid message: malformed keys, a missing or unexpected key, or serializer errors",
+    403: "Permission denied",
+    404: "Not found",
+    409: "Conflict: the database refused the write (integrity error)",
+    413: "Message too large",
+    429: "Too many requests: throttled, or too many subscriptions or detached tasks",
+    500: "Server error (details are logged, never sent)",
+}
 
 ENVELOPE_KEYS = ["errors", "data", "action", "response_status", "request_id"]
 
