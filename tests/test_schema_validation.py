@@ -22,6 +22,7 @@ from tests.app import routing
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NODE_PROJECT = REPO_ROOT / "tests" / "asyncapi"
+CLIENT_SOURCES = REPO_ROOT / "clients" / "js" / "src"
 TIMEOUT = 180
 
 
@@ -107,6 +108,38 @@ def test_demo_types_compile(node, tmp_path):
             "--strict",
             str(tmp_path / "check_demo_types.ts"),
             str(tmp_path / "test_app.d.ts"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_demo_types_plug_into_the_javascript_client(node, tmp_path):
+    """The demo's generated types type the first-party client's calls
+    (``client.patch<Ws.Data<"patch">>``), compiled with tsc --strict against its sources."""
+    if not CLIENT_SOURCES.is_dir():
+        pytest.skip("clients/js is not in this checkout")
+    demo_manage("dcrf_schema", "--format", "typescript", "--file", str(tmp_path / "demo.d.ts"))
+    shutil.copy(NODE_PROJECT / "check_client_types.ts", tmp_path)
+    shutil.copytree(CLIENT_SOURCES, tmp_path / "client")
+    result = subprocess.run(
+        [
+            node,
+            str(NODE_PROJECT / "node_modules" / "typescript" / "bin" / "tsc"),
+            "--noEmit",
+            "--strict",
+            "--target",
+            "ES2020",
+            "--module",
+            "ES2020",
+            "--moduleResolution",
+            "bundler",
+            "--lib",
+            "ES2020,DOM",
+            str(tmp_path / "check_client_types.ts"),
         ],
         capture_output=True,
         text=True,
