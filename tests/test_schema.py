@@ -104,6 +104,23 @@ def test_every_consumer_of_the_test_app_is_routed_and_described(document):
             assert f"{channel_id}_{name}" in document["operations"], (consumer, name)
 
 
+def test_the_routing_lists_every_consumer_class_of_the_test_app():
+    """No consumer defined in tests/app is left out of the described application."""
+    import inspect
+
+    from djangochannelsrestframework.consumers import AsyncAPIConsumer
+
+    defined = {
+        value
+        for module in routing.MODULES
+        for value in vars(module).values()
+        if inspect.isclass(value)
+        and issubclass(value, AsyncAPIConsumer)
+        and value.__module__ == module.__name__
+    }
+    assert defined <= set(routing.CONSUMERS), defined - set(routing.CONSUMERS)
+
+
 def test_path_parameters_become_channel_parameters():
     """``path()`` converters and ``re_path()`` named groups become ``{name}`` parameters,
     through nested routers."""

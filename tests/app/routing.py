@@ -5,7 +5,7 @@ from channels.routing import URLRouter
 from django.urls import path, re_path
 
 from djangochannelsrestframework.auth import TokenAuthMiddlewareStack
-from tests.app import consumers, observer_consumers, schema_consumers
+from tests.app import consumers, multiplexing_consumers, observer_consumers, schema_consumers
 
 CONSUMERS = [
     consumers.UserConsumer,
@@ -27,7 +27,12 @@ CONSUMERS = [
     observer_consumers.OwnerNoteConsumer,
     schema_consumers.LibraryConsumer,
     schema_consumers.DeclaredConsumer,
+    multiplexing_consumers.ScopeConsumer,
+    multiplexing_consumers.RefusingConsumer,
 ]
+
+#: The modules whose consumers CONSUMERS must list (tests/test_schema.py checks it).
+MODULES = [consumers, observer_consumers, schema_consumers, multiplexing_consumers]
 
 application = TokenAuthMiddlewareStack(
     URLRouter(
