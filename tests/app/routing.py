@@ -13,6 +13,7 @@ CONSUMERS = [
     consumers.BookListConsumer,
     consumers.BookStreamConsumer,
     consumers.BookSearchConsumer,
+    consumers.ThreadRecordingNoteConsumer,
     observer_consumers.UserChangesConsumer,
     observer_consumers.UserDataConsumer,
     observer_consumers.UsernameGroupsConsumer,
