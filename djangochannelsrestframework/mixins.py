@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.filters import query_params
 from djangochannelsrestframework.generics import write_database
+from djangochannelsrestframework.live.mixins import LiveListMixin
 from djangochannelsrestframework.pagination import query_from_link, takes_scope
 from djangochannelsrestframework.protocol import QUERY_KEY
 from djangochannelsrestframework.scope_utils import request_for_message
@@ -46,6 +47,7 @@ __all__ = [
     "DeleteModelMixin",
     "PaginatedModelListMixin",
     "StreamedPaginatedListMixin",
+    "LiveListMixin",
     "action",
     "api_settings",
     "AsyncAPIConsumer",

@@ -92,6 +92,12 @@ DEFAULTS: dict[str, Any] = {
     # DRF permission classes of the schema view and the explorer page (schema/views.py):
     # admin users, and anyone while DEBUG is on.
     "SCHEMA_PERMISSION_CLASSES": ("djangochannelsrestframework.schema.views.IsAdminUserOrDebug",),
+    # Seconds a live-list engine waits after the first announced change before it re-runs
+    # the affected lists, so that changes committed close together cost one query per list.
+    "LIVE_LIST_BATCH_WINDOW": 0.01,
+    # Most rows an unpaginated live list may hold; a larger one is refused with a 400 that
+    # suggests a page size (None: no limit).
+    "MAX_LIVE_LIST_ROWS": 10_000,
 }
 
 #: Settings kept for 1.3 that do nothing: reading one warns (``PendingDeprecationWarning``,

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from djangochannelsrestframework.live.announce import announce, is_watched
 from djangochannelsrestframework.observer.model_observer import (
     Action,
     ModelObserver,
@@ -26,14 +27,15 @@ def notify(
     action: Action | str = Action.UPDATE,
     using: str | None = None,
 ) -> None:
-    """Tell every observer of these objects' models that they were created, updated or
-    deleted; the messages go out when the current transaction commits."""
+    """Tell every observer (and live list) of these objects' models that they were created,
+    updated or deleted; the messages go out when the current transaction commits."""
     action = Action(action)
     if isinstance(instances, models.Model):
         instances = [instances]
     for instance in instances:
         for observer in observers_for(type(instance)):
             observer.database_event(instance, action, using)
+        announce(instance, using)
 
 
 _OldGroups = dict[Any, dict[ModelObserver, frozenset[str]]]
@@ -65,7 +67,7 @@ class ObservableQuerySet(models.QuerySet[Any]):
     """A queryset whose bulk writes notify model observers (one message per object)."""
 
     def update(self, **kwargs: Any) -> int:
-        if not observers_for(self.model):
+        if not observers_for(self.model) and not is_watched(self.model):
             return super().update(**kwargs)
         with transaction.atomic(using=self.db):
             pks = list(self.values_list("pk", flat=True))

@@ -101,7 +101,7 @@ class BookSearchConsumer(
 import threading  # noqa: E402
 
 from djangochannelsrestframework.decorators import action  # noqa: E402
-from tests.app import observer_consumers  # noqa: E402, F401
+from tests.app import live_consumers, observer_consumers  # noqa: E402, F401
 
 #: (action, thread name) for every ``get_queryset`` call of ``ThreadRecordingNoteConsumer``.
 THREADS_SEEN: list[tuple[str, str]] = []

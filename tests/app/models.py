@@ -145,3 +145,26 @@ class Pin(models.Model):
     """A relation whose allowed choices are computed when a serializer is built."""
 
     note = models.ForeignKey(Note, on_delete=models.CASCADE, limit_choices_to=pinnable_notes)
+
+
+class LiveTag(models.Model):
+    """Live lists: a related model whose name appears in ``LiveItem`` rows."""
+
+    name = models.CharField(max_length=50)
+
+
+class LiveItem(models.Model):
+    """Live lists (tests/test_live_lists.py): rows that move across filters, pages, owners."""
+
+    name = models.CharField(max_length=50)
+    score = models.IntegerField(default=0)
+    team = models.CharField(max_length=10, default="red")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+    tag = models.ForeignKey(LiveTag, null=True, blank=True, on_delete=models.SET_NULL)
+
+    objects = ObservableManager()
+
+    class Meta:
+        ordering = ["pk"]

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from tests.app.models import Author, Book, Genre, Note, SlugItem
+from tests.app.models import Author, Book, Genre, LiveItem, Note, SlugItem
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -60,3 +60,11 @@ class NestedBookSerializer(serializers.ModelSerializer):
     class Meta:
         model = Book
         fields = ["id", "title", "year", "author", "genres"]
+
+
+class LiveItemSerializer(serializers.ModelSerializer):
+    tag_name = serializers.CharField(source="tag.name", default=None, read_only=True)
+
+    class Meta:
+        model = LiveItem
+        fields = ["id", "name", "score", "team", "owner", "tag_name"]

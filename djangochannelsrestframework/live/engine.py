@@ -1,0 +1,339 @@
+"""The live-list engine of one server process: distinct lists, re-evaluated after changes.
+
+Each process keeps one ``LiveList`` per distinct list (consumer class, message and user,
+see ``LiveListMixin.get_live_list_key``), shared by every subscriber with that key. A
+process-wide reader channel is in the channel-layer group of every model its lists watch;
+an announced change marks rows dirty, and after ``LIVE_LIST_BATCH_WINDOW`` seconds each
+affected list runs its query once (exactly what ``list`` runs), serializes only the rows
+that changed or entered, diffs against what its subscribers were last told and queues the
+change messages for each of them. Work per batch grows with distinct lists, not with
+subscribers. Re-evaluating instead of predicting from the changed row keeps every filter,
+ordering, pagination and per-user ``get_queryset`` exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from channels.layers import DEFAULT_CHANNEL_LAYER, get_channel_layer
+from rest_framework import status
+
+from djangochannelsrestframework.db import database_sync_to_async
+from djangochannelsrestframework.live.announce import MESSAGE_TYPE, group_name
+from djangochannelsrestframework.live.diff import diff
+from djangochannelsrestframework.live.evaluate import TooManyRows, evaluate
+from djangochannelsrestframework.settings import api_settings
+
+logger = logging.getLogger("djangochannelsrestframework.live")
+
+__all__ = ["LiveList", "LiveListEngine", "Subscriber", "get_engine"]
+
+#: Seconds between two renewals of the reader's group memberships (the channel layers
+#: expire memberships after a day by default).
+GROUP_RENEWAL_INTERVAL = 3600.0
+
+#: Pending changes: model label → changed pks, or ``None`` for "any row".
+Pending = dict[str, "set[Any] | None"]
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One ``subscribe_list`` of one connection; its messages go out in order."""
+
+    consumer: Any
+    request_id: Any
+
+    def queue(self, data: Any, status_code: int = status.HTTP_200_OK, errors: Any = None) -> None:
+        self.consumer.queue_live_list_reply(self.request_id, data, status_code, errors)
+
+
+@dataclass(eq=False)
+class LiveList:
+    """One distinct list: its subscribers and the state they were last told."""
+
+    key: Hashable
+    message: dict[str, Any]
+    primary_label: str
+    labels: frozenset[str]
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    subscribers: list[Subscriber] = field(default_factory=list)
+    #: Row pks in list order, their serialized rows, and their pks as sent (JSON values).
+    order: list[Any] = field(default_factory=list)
+    rows: dict[Any, Any] = field(default_factory=dict)
+    wire_pks: dict[Any, Any] = field(default_factory=dict)
+    count: Any = None
+    closed: bool = False
+
+    def dirty_rows(self, pending: Pending) -> tuple[bool, set[Any] | None]:
+        """Whether ``pending`` affects this list, and which rows to serialize again
+        (``None``: all of them)."""
+        affected = False
+        dirty: set[Any] = set()
+        for label, pks in pending.items():
+            if label not in self.labels:
+                continue
+            if pks is None or label != self.primary_label:
+                # A dependency changed: any row's serialized data may have changed.
+                return True, None
+            affected = True
+            dirty |= pks
+        return affected, dirty
+
+    async def refresh(
+        self, runner: Any, dirty: set[Any] | None, joining: Subscriber | None = None
+    ) -> None:
+        """Run the list's query and queue the changes for its subscribers (and, for
+        ``joining``, the snapshot of the new state). The caller holds ``lock``."""
+        evaluation = await database_sync_to_async(evaluate)(
+            runner, self.message, self.rows.keys(), dirty, joining is not None
+        )
+        changed = {
+            pk: row
+            for pk, row in evaluation.serialized.items()
+            if pk not in self.rows or self.rows[pk] != row
+        }
+        wire_pks = {**self.wire_pks, **evaluation.wire_pks}
+        count_key = {"count": evaluation.count} if evaluation.paginated else {}
+        messages = [
+            {
+                "change": change.change,
+                "pk": wire_pks[change.pk],
+                "index": change.index,
+                "row": change.row,
+                **count_key,
+            }
+            for change in diff(self.order, evaluation.order, changed)
+        ]
+        if not messages and evaluation.paginated and evaluation.count != self.count:
+            messages.append({"change": "count", "pk": None, "index": None, "row": None})
+            messages[-1].update(count_key)
+        for subscriber in self.subscribers:
+            for message in messages:
+                subscriber.queue(message)
+        self.rows = {
+            pk: evaluation.serialized.get(pk, self.rows.get(pk)) for pk in evaluation.order
+        }
+        self.wire_pks = {pk: wire_pks[pk] for pk in evaluation.order}
+        self.order, self.count = evaluation.order, evaluation.count
+        if joining is not None:
+            joining.queue(evaluation.reply, status.HTTP_201_CREATED)
+
+    def fail(self, status_code: int, errors: list[Any]) -> int:
+        """End the list for every subscriber with one error reply each; returns how many
+        subscribers it had."""
+        self.closed = True
+        subscribers, self.subscribers = self.subscribers, []
+        for subscriber in subscribers:
+            subscriber.queue(None, status_code, errors)
+            subscriber.consumer.forget_live_list(subscriber.request_id)
+        return len(subscribers)
+
+
+class LiveListEngine:
+    """The live lists of one process (one event loop) and the reader that feeds them."""
+
+    def __init__(self, channel_layer_alias: str = DEFAULT_CHANNEL_LAYER) -> None:
+        self.channel_layer_alias = channel_layer_alias
+        self.lists: dict[Hashable, LiveList] = {}
+        self.pending: Pending = {}
+        self._members: dict[str, int] = {}
+        self._membership = asyncio.Lock()
+        self._channel_name: str | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._renewer: asyncio.Task[None] | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        #: Batches processed so far (tests and benchmarks wait on it).
+        self.batches = 0
+
+    @property
+    def channel_layer(self) -> Any:
+        return get_channel_layer(self.channel_layer_alias)
+
+    # Subscribing ---------------------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        subscriber: Subscriber,
+        key: Hashable,
+        message: dict[str, Any],
+        primary_label: str,
+        labels: frozenset[str],
+    ) -> LiveList:
+        """Add ``subscriber`` to the list ``key`` (created if new) and queue its snapshot."""
+        await self._join(labels)
+        try:
+            while True:
+                live_list = self.lists.get(key)
+                if live_list is None:
+                    live_list = LiveList(key, message, primary_label, labels)
+                    self.lists[key] = live_list
+                async with live_list.lock:
+                    if live_list.closed:
+                        continue  # its last subscriber left while we waited: start anew
+                    try:
+                        await live_list.refresh(subscriber.consumer, None, joining=subscriber)
+                    except BaseException:
+                        if not live_list.subscribers:
+                            self._close(live_list)
+                        raise
+                    live_list.subscribers.append(subscriber)
+                    return live_list
+        except BaseException:
+            await self._leave(labels)
+            raise
+
+    async def unsubscribe(self, live_list: LiveList, subscriber: Subscriber) -> None:
+        """Remove ``subscriber``; nothing more is queued for it once this returns."""
+        async with live_list.lock:
+            if subscriber in live_list.subscribers:
+                live_list.subscribers.remove(subscriber)
+            if not live_list.subscribers and not live_list.closed:
+                self._close(live_list)
+        await self._leave(live_list.labels)
+
+    def _close(self, live_list: LiveList) -> None:
+        live_list.closed = True
+        if self.lists.get(live_list.key) is live_list:
+            del self.lists[live_list.key]
+
+    # Group membership and the reader -------------------------------------------------------
+
+    async def _join(self, labels: frozenset[str]) -> None:
+        """Hear the changes of ``labels`` from now on (before the snapshot is taken)."""
+        async with self._membership:
+            if self._channel_name is None:
+                self._channel_name = await self.channel_layer.new_channel()
+                self._reader = asyncio.ensure_future(self._read(self._channel_name))
+                self._renewer = asyncio.ensure_future(self._renew())
+            for label in labels:
+                if not self._members.get(label):
+                    await self.channel_layer.group_add(group_name(label), self._channel_name)
+                self._members[label] = self._members.get(label, 0) + 1
+
+    async def _leave(self, labels: frozenset[str]) -> None:
+        async with self._membership:
+            for label in labels:
+                self._members[label] = self._members.get(label, 0) - 1
+                if self._members[label] <= 0:
+                    del self._members[label]
+                    if self._channel_name is not None:
+                        await self.channel_layer.group_discard(
+                            group_name(label), self._channel_name
+                        )
+            if not self._members:
+                await self._stop()
+
+    async def _stop(self) -> None:
+        current = asyncio.current_task()
+        tasks = [
+            task
+            for task in (self._reader, self._renewer, self._flusher)
+            if task is not None and task is not current
+        ]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._reader = self._renewer = self._flusher = None
+        self._channel_name = None
+        self.pending.clear()
+
+    async def _read(self, channel_name: str) -> None:
+        layer = self.channel_layer
+        while True:
+            try:
+                message = await layer.receive(channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("Live lists: could not read change announcements; retrying")
+                await asyncio.sleep(1)
+                continue
+            if message.get("type") == MESSAGE_TYPE:
+                self.changed(message.get("model"), message.get("pks"))
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(GROUP_RENEWAL_INTERVAL)
+            async with self._membership:
+                for label in self._members:
+                    await self.channel_layer.group_add(group_name(label), self._channel_name)
+
+    # Batches -------------------------------------------------------------------------------
+
+    def changed(self, label: Any, pks: list[Any] | None) -> None:
+        """Record an announced change; a batch runs after the batching window."""
+        if not isinstance(label, str):
+            return
+        current = self.pending.get(label, set())
+        if pks is None or current is None:
+            self.pending[label] = None
+        else:
+            current.update(_hashable(pk) for pk in pks)
+            self.pending[label] = current
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._flush())
+
+    async def _flush(self) -> None:
+        while self.pending:
+            await asyncio.sleep(api_settings.LIVE_LIST_BATCH_WINDOW)
+            pending, self.pending = self.pending, {}
+            for live_list in list(self.lists.values()):
+                affected, dirty = live_list.dirty_rows(pending)
+                if affected:
+                    await self._refresh(live_list, dirty)
+            self.batches += 1
+
+    async def _refresh(self, live_list: LiveList, dirty: set[Any] | None) -> None:
+        ended = 0
+        async with live_list.lock:
+            if live_list.closed or not live_list.subscribers:
+                return
+            runner = live_list.subscribers[0].consumer
+            try:
+                await live_list.refresh(runner, _typed(live_list, dirty))
+            except TooManyRows as exc:
+                # The list grew past MAX_LIVE_LIST_ROWS: its subscribers are told to page.
+                ended = live_list.fail(exc.status_code, [str(exc.detail)])
+                self._close(live_list)
+            except Exception:
+                logger.exception("Live list %r could not be refreshed", live_list.key)
+                ended = live_list.fail(
+                    status.HTTP_500_INTERNAL_SERVER_ERROR, ["A server error occurred."]
+                )
+                self._close(live_list)
+        for _ in range(ended):
+            await self._leave(live_list.labels)
+
+
+def _hashable(pk: Any) -> Any:
+    return pk if isinstance(pk, Hashable) else repr(pk)
+
+
+def _typed(live_list: LiveList, dirty: set[Any] | None) -> set[Any] | None:
+    """Announced pks are JSON values (a UUID is a string): match them to the list's pks."""
+    if dirty is None:
+        return None
+    by_wire = {str(wire): pk for pk, wire in live_list.wire_pks.items()}
+    return {by_wire.get(str(pk), pk) for pk in dirty}
+
+
+_engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LiveListEngine] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def get_engine() -> LiveListEngine:
+    """The engine of the running event loop (one per server process)."""
+    loop = asyncio.get_running_loop()
+    engine = _engines.get(loop)
+    if engine is None:
+        engine = _engines[loop] = LiveListEngine()
+    return engine

@@ -1,0 +1,104 @@
+"""Helpers for the live-list tests: the client side of the protocol, applied strictly."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from djangochannelsrestframework.live.diff import apply_changes
+
+
+class LiveView:
+    """What a client shows for one ``subscribe_list``: the snapshot with changes applied."""
+
+    def __init__(self, snapshot: Any) -> None:
+        self.paginated = isinstance(snapshot, dict)
+        self.reply = snapshot
+        self.rows = list(snapshot["results"] if self.paginated else snapshot)
+        self.count = snapshot["count"] if self.paginated else None
+        self.messages: list[dict[str, Any]] = []
+
+    def apply(self, data: dict[str, Any]) -> None:
+        """Apply one change message (raises ``ValueError`` if it does not fit)."""
+        self.messages.append(data)
+        self.rows = apply_changes(self.rows, [data], lambda row: row["id"])
+        if self.paginated:
+            assert "count" in data, f"a paginated list's message has no count: {data}"
+            self.count = data["count"]
+        else:
+            assert "count" not in data, f"an unpaginated list's message has a count: {data}"
+
+    def as_list_reply(self) -> Any:
+        """The state in the shape of ``list``'s reply, to compare with a fresh ``list``."""
+        if not self.paginated:
+            return self.rows
+        return {**self.reply, "results": self.rows, "count": self.count}
+
+
+class LiveClient:
+    """Routes one connection's frames: live-list messages to their views, others kept."""
+
+    def __init__(self, communicator: Any) -> None:
+        self.communicator = communicator
+        self.views: dict[Any, LiveView] = {}
+        self.other: list[dict[str, Any]] = []
+
+    async def subscribe(self, request_id: Any, **message: Any) -> dict[str, Any]:
+        """Send ``subscribe_list`` and return its first reply (the snapshot or an error)."""
+        await self.communicator.send_json_to(
+            {"action": "subscribe_list", "request_id": request_id, **message}
+        )
+        reply = await self.communicator.receive_json_from(timeout=10)
+        assert reply["action"] == "subscribe_list" and reply["request_id"] == request_id, reply
+        if reply["response_status"] == 201:
+            self.views[request_id] = LiveView(reply["data"])
+        return reply
+
+    async def pump(self, timeout: float) -> bool:
+        """Apply the next frame if one arrives within ``timeout`` s; False if none did."""
+        try:
+            frame = await self.communicator.receive_json_from(timeout=timeout)
+        except asyncio.TimeoutError:
+            return False
+        if frame["action"] == "subscribe_list" and frame["response_status"] == 200:
+            self.views[frame["request_id"]].apply(frame["data"])
+        else:
+            self.other.append(frame)
+        return True
+
+
+async def settle(clients: list[LiveClient], expected: Any, timeout: float = 20.0) -> None:
+    """Apply frames until every view equals ``expected()`` (an async callable returning a
+    dict of (client index, request id) → ``list`` reply), then check nothing more comes.
+
+    Fails with the difference if the views do not converge within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        wanted = await expected()
+        actual = {
+            (i, rid): view.as_list_reply()
+            for i, client in enumerate(clients)
+            for rid, view in client.views.items()
+        }
+        if actual == wanted:
+            break
+        if time.monotonic() > deadline:
+            diffs = {
+                k: (actual.get(k), wanted.get(k)) for k in wanted if actual.get(k) != wanted[k]
+            }
+            raise AssertionError(f"live views did not converge: {diffs}")
+        for client in clients:
+            while await client.pump(0.05):
+                pass
+    # Quiet: a message arriving now would be a doubled or spurious one.
+    for client in clients:
+        while await client.pump(0.2):
+            pass
+    actual = {
+        (i, rid): view.as_list_reply()
+        for i, client in enumerate(clients)
+        for rid, view in client.views.items()
+    }
+    assert actual == await expected(), "a message arrived after the views converged"

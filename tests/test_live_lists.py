@@ -1,0 +1,300 @@
+"""``LiveListMixin``: ``subscribe_list`` snapshots, change messages and their limits.
+
+Every test runs on the in-memory channel layer and on channels_redis.
+"""
+
+import asyncio
+import contextlib
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.backends.utils import CursorWrapper
+
+from djangochannelsrestframework.live.engine import get_engine
+from tests.app.live_consumers import (
+    LiveItemConsumer,
+    OwnLiveItemConsumer,
+    UnpaginatedLiveItemConsumer,
+)
+from tests.app.models import LiveItem, LiveTag
+from tests.helpers import ask, connect
+from tests.live_helpers import LiveClient
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("any_channel_layer")]
+User = get_user_model()
+
+
+def row(item, tag_name=None):
+    return {
+        "id": item.pk,
+        "name": item.name,
+        "score": item.score,
+        "team": item.team,
+        "owner": item.owner_id,
+        "tag_name": tag_name,
+    }
+
+
+async def next_change(communicator, timeout=10):
+    frame = await communicator.receive_json_from(timeout=timeout)
+    assert frame["action"] == "subscribe_list" and frame["response_status"] == 200, frame
+    return frame["data"]
+
+
+async def test_snapshot_is_what_list_answers():
+    """The 201 reply's data is exactly the ``list`` reply to the same message."""
+    for i in range(5):
+        await LiveItem.objects.acreate(name=f"item {i}", score=i)
+    client = await connect(LiveItemConsumer)
+    message = {"query": {"ordering": "-score"}, "limit": 2, "offset": 1}
+    listed = await ask(client, action="list", **message)
+    reply = await ask(client, action="subscribe_list", request_id=7, **message)
+    assert reply == {**listed, "action": "subscribe_list", "request_id": 7, "response_status": 201}
+    await client.disconnect()
+
+
+async def test_a_created_row_enters_at_its_index_with_the_new_count():
+    """A row created inside the page is an ``enter`` at its position, with the new total."""
+    first = await LiveItem.objects.acreate(name="a", score=10)
+    await LiveItem.objects.acreate(name="c", score=30)
+    client = await connect(LiveItemConsumer)
+    await ask(client, action="subscribe_list", request_id=7, query={"ordering": "score"}, limit=5)
+    created = await LiveItem.objects.acreate(name="b", score=20)
+    assert await next_change(client) == {
+        "change": "enter",
+        "pk": created.pk,
+        "index": 1,
+        "row": row(created),
+        "count": 3,
+    }
+    first.score = 40
+    await first.asave()
+    assert await next_change(client) == {
+        "change": "update",
+        "pk": first.pk,
+        "index": 2,
+        "row": row(first),
+        "count": 3,
+    }
+    await client.disconnect()
+
+
+async def test_a_row_changed_out_of_the_filter_leaves_from_its_old_index():
+    """A row that no longer matches the filter is a ``leave`` with its index before."""
+    await LiveItem.objects.acreate(name="x", team="red")
+    moved = await LiveItem.objects.acreate(name="y", team="red")
+    client = await connect(UnpaginatedLiveItemConsumer)
+    await ask(client, action="subscribe_list", request_id=3, query={"team": "red"})
+    moved.team = "blue"
+    await moved.asave()
+    assert await next_change(client) == {
+        "change": "leave",
+        "pk": moved.pk,
+        "index": 1,
+        "row": None,
+    }
+    await client.disconnect()
+
+
+async def test_a_row_created_beyond_the_page_sends_only_the_count():
+    """A paginated list whose window did not change gets one ``count`` message."""
+    for i in range(2):
+        await LiveItem.objects.acreate(name=f"item {i}", score=i)
+    client = await connect(LiveItemConsumer)
+    await ask(client, action="subscribe_list", request_id=1, query={"ordering": "score"}, limit=2)
+    await LiveItem.objects.acreate(name="late", score=99)
+    assert await next_change(client) == {
+        "change": "count",
+        "pk": None,
+        "index": None,
+        "row": None,
+        "count": 3,
+    }
+    await client.disconnect()
+
+
+async def test_a_save_that_changes_nothing_visible_sends_nothing():
+    """Saving a row without changing its data or position sends no message."""
+    item = await LiveItem.objects.acreate(name="same")
+    client = await connect(LiveItemConsumer)
+    await ask(client, action="subscribe_list", request_id=1, limit=5)
+    await item.asave()
+    item.name = "changed"
+    await item.asave()
+    # The first save would have arrived first: the next message is the second save's.
+    assert (await next_change(client))["row"]["name"] == "changed"
+    await client.disconnect()
+
+
+async def test_a_rolled_back_transaction_sends_nothing():
+    """Only committed changes are sent: a rollback leaves the list untouched."""
+    client = await connect(LiveItemConsumer)
+    await ask(client, action="subscribe_list", request_id=1, limit=5)
+
+    def write_and_roll_back():
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            LiveItem.objects.create(name="ghost")
+            raise RuntimeError("roll back")
+
+    await sync_to_async(write_and_roll_back)()
+    kept = await LiveItem.objects.acreate(name="kept")
+    data = await next_change(client)
+    assert (data["change"], data["pk"], data["count"]) == ("enter", kept.pk, 1)
+    await client.disconnect()
+
+
+async def test_unsubscribe_replies_204_and_ends_the_messages():
+    """After the 204 nothing of that subscription arrives; without a request id it is a 400."""
+    client = await connect(LiveItemConsumer)
+    await ask(client, action="subscribe_list", request_id=5, limit=5)
+    assert await client.request(action="unsubscribe_list") == {
+        "action": "unsubscribe_list",
+        "request_id": None,
+        "response_status": 400,
+        "errors": ['"unsubscribe_list" needs the "request_id" of the subscription.'],
+        "data": None,
+    }
+    reply = await ask(client, action="unsubscribe_list", request_id=5)
+    assert (reply["response_status"], reply["data"]) == (204, None)
+    await LiveItem.objects.acreate(name="unseen")
+    assert await client.receive_nothing(timeout=0.5)
+    await client.disconnect()
+
+
+async def test_subscribe_without_a_request_id_is_a_400():
+    """Change messages are matched by request id, so one is required."""
+    client = await connect(LiveItemConsumer)
+    reply = await client.request(action="subscribe_list", limit=5)
+    assert (reply["response_status"], reply["errors"]) == (
+        400,
+        ['"subscribe_list" needs a "request_id".'],
+    )
+    await client.disconnect()
+
+
+async def test_each_user_sees_only_their_own_rows():
+    """A per-user queryset: no message carries another user's row or its pk."""
+    ann = await User.objects.acreate(username="ann")
+    bob = await User.objects.acreate(username="bob")
+    ann_client = await connect(OwnLiveItemConsumer, user=ann)
+    bob_client = await connect(OwnLiveItemConsumer, user=bob)
+    await ask(ann_client, action="subscribe_list", request_id=1, limit=5)
+    await ask(bob_client, action="subscribe_list", request_id=1, limit=5)
+    bobs = await LiveItem.objects.acreate(name="bob's", owner=bob)
+    anns = await LiveItem.objects.acreate(name="ann's", owner=ann)
+    assert (await next_change(ann_client))["pk"] == anns.pk
+    assert (await next_change(bob_client))["pk"] == bobs.pk
+    assert await ann_client.receive_nothing(timeout=0.3)
+    assert await bob_client.receive_nothing(timeout=0.3)
+    await ann_client.disconnect()
+    await bob_client.disconnect()
+
+
+async def test_permissions_apply_to_subscribe_list():
+    """An anonymous client is refused by ``IsAuthenticated`` as for any action."""
+    client = await connect(OwnLiveItemConsumer)
+    reply = await ask(client, action="subscribe_list", limit=5)
+    assert reply["response_status"] == 403
+    await client.disconnect()
+
+
+async def test_an_unpaginated_list_over_the_row_limit_is_refused(settings):
+    """More than ``MAX_LIVE_LIST_ROWS`` rows without a page: a 400 suggesting a page size."""
+    settings.DJANGO_CHANNELS_REST_API = {"MAX_LIVE_LIST_ROWS": 2}
+    for i in range(3):
+        await LiveItem.objects.acreate(name=f"item {i}")
+    client = await connect(UnpaginatedLiveItemConsumer)
+    reply = await ask(client, action="subscribe_list")
+    assert reply["response_status"] == 400
+    assert "more than 2 rows" in reply["errors"][0] and '"limit"' in reply["errors"][0]
+    await client.disconnect()
+
+
+async def test_live_lists_count_against_max_subscriptions(settings):
+    """A live list is a subscription: one more than ``MAX_SUBSCRIPTIONS`` gets a 429."""
+    settings.DJANGO_CHANNELS_REST_API = {"MAX_SUBSCRIPTIONS": 2}
+    client = await connect(LiveItemConsumer)
+    for request_id in (1, 2):
+        assert (await ask(client, action="subscribe_list", request_id=request_id))[
+            "response_status"
+        ] == 201
+    assert (await ask(client, action="subscribe_list", request_id=3))["response_status"] == 429
+    await ask(client, action="unsubscribe_list", request_id=1)
+    assert (await ask(client, action="subscribe_list", request_id=3))["response_status"] == 201
+    await client.disconnect()
+
+
+async def test_a_declared_dependency_updates_the_rows_that_show_it():
+    """Renaming a ``LiveTag`` (in ``live_list_dependencies``) updates the rows showing it."""
+    tag = await LiveTag.objects.acreate(name="old")
+    item = await LiveItem.objects.acreate(name="tagged", tag=tag)
+    client = await connect(LiveItemConsumer)
+    await ask(client, action="subscribe_list", request_id=1, limit=5)
+    tag.name = "new"
+    await tag.asave()
+    assert await next_change(client) == {
+        "change": "update",
+        "pk": item.pk,
+        "index": 0,
+        "row": row(item, tag_name="new"),
+        "count": 1,
+    }
+    await client.disconnect()
+
+
+async def test_bulk_updates_through_an_observable_manager_are_seen():
+    """``QuerySet.update()`` on an ``ObservableManager`` announces the rows it changed."""
+    for i in range(3):
+        await LiveItem.objects.acreate(name=f"item {i}", team="red")
+    client = await connect(UnpaginatedLiveItemConsumer)
+    live = LiveClient(client)
+    await live.subscribe(1, query={"team": "red"})
+    await sync_to_async(LiveItem.objects.filter(name="item 1").update)(team="blue")
+    while not live.views[1].messages:
+        assert await live.pump(10)
+    assert [r["name"] for r in live.views[1].rows] == ["item 0", "item 2"]
+    await client.disconnect()
+
+
+@contextlib.contextmanager
+def select_statements():
+    """Every SELECT run while the block runs (any thread)."""
+    statements = []
+    original = CursorWrapper._execute
+
+    def execute(self, sql, params, *args):
+        if sql.lstrip().upper().startswith("SELECT") and "live" in sql:
+            statements.append(sql)
+        return original(self, sql, params, *args)
+
+    CursorWrapper._execute = execute
+    try:
+        yield statements
+    finally:
+        CursorWrapper._execute = original
+
+
+async def test_queries_per_change_do_not_grow_with_subscribers():
+    """Twenty subscribers of one list cost the same two queries per change as one."""
+    for i in range(3):
+        await LiveItem.objects.acreate(name=f"item {i}", score=i)
+    clients = [await connect(LiveItemConsumer) for _ in range(20)]
+    for client in clients:
+        await ask(
+            client, action="subscribe_list", request_id=1, query={"ordering": "score"}, limit=2
+        )
+    engine = get_engine()
+    batches = engine.batches
+    with select_statements() as statements:
+        await LiveItem.objects.acreate(name="new", score=-1)
+        for client in clients:
+            changes = [(await next_change(client))["change"] for _ in range(2)]
+            assert changes == ["leave", "enter"]  # the new first row pushes the last out
+    assert engine.batches == batches + 1
+    # One COUNT and one page query (the new row's tag is joined in the page query).
+    assert len(statements) == 2, statements
+    for client in clients:
+        await client.disconnect()
+    await asyncio.sleep(0)
