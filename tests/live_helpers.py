@@ -57,10 +57,10 @@ class LiveClient:
 
     async def pump(self, timeout: float) -> bool:
         """Apply the next frame if one arrives within ``timeout`` s; False if none did."""
-        try:
-            frame = await self.communicator.receive_json_from(timeout=timeout)
-        except asyncio.TimeoutError:
+        # ``receive_nothing`` polls; a timed-out ``receive_json_from`` would cancel the app.
+        if await self.communicator.receive_nothing(timeout=timeout, interval=0.01):
             return False
+        frame = await self.communicator.receive_json_from(timeout=10)
         if frame["action"] == "subscribe_list" and frame["response_status"] == 200:
             self.views[frame["request_id"]].apply(frame["data"])
         else:
@@ -68,37 +68,35 @@ class LiveClient:
         return True
 
 
+async def _drain(client: LiveClient, quiet: float) -> None:
+    while await client.pump(quiet):
+        pass
+
+
+def _views(clients: list[LiveClient]) -> dict[Any, Any]:
+    return {
+        (i, request_id): view.as_list_reply()
+        for i, client in enumerate(clients)
+        for request_id, view in client.views.items()
+    }
+
+
 async def settle(clients: list[LiveClient], expected: Any, timeout: float = 20.0) -> None:
-    """Apply frames until every view equals ``expected()`` (an async callable returning a
-    dict of (client index, request id) → ``list`` reply), then check nothing more comes.
+    """Apply frames until every view equals ``await expected()`` (a dict of (client index,
+    request id) → ``list`` reply), then check that nothing more arrives.
 
     Fails with the difference if the views do not converge within ``timeout`` seconds.
     """
     deadline = time.monotonic() + timeout
     while True:
         wanted = await expected()
-        actual = {
-            (i, rid): view.as_list_reply()
-            for i, client in enumerate(clients)
-            for rid, view in client.views.items()
-        }
+        actual = _views(clients)
         if actual == wanted:
             break
         if time.monotonic() > deadline:
-            diffs = {
-                k: (actual.get(k), wanted.get(k)) for k in wanted if actual.get(k) != wanted[k]
-            }
-            raise AssertionError(f"live views did not converge: {diffs}")
-        for client in clients:
-            while await client.pump(0.05):
-                pass
-    # Quiet: a message arriving now would be a doubled or spurious one.
-    for client in clients:
-        while await client.pump(0.2):
-            pass
-    actual = {
-        (i, rid): view.as_list_reply()
-        for i, client in enumerate(clients)
-        for rid, view in client.views.items()
-    }
-    assert actual == await expected(), "a message arrived after the views converged"
+            diffs = {k: (actual.get(k), v) for k, v in wanted.items() if actual.get(k) != v}
+            raise AssertionError(f"live views did not converge (view, list): {diffs}")
+        await asyncio.gather(*(_drain(client, 0.05) for client in clients))
+    # Quiet now: a message arriving after convergence would be a doubled or spurious one.
+    await asyncio.gather(*(_drain(client, 0.15) for client in clients))
+    assert _views(clients) == await expected(), "a message arrived after the views converged"

@@ -10,7 +10,7 @@ row it passed.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,12 +52,13 @@ def _stable(old_positions: Sequence[int]) -> set[int]:
 def diff(
     old: Sequence[Hashable],
     new: Sequence[Hashable],
-    changed: Mapping[Hashable, Any],
+    rows: Mapping[Hashable, Any],
+    changed: Collection[Hashable],
 ) -> list[Change]:
     """The messages that turn the rows ``old`` (pks in order) into ``new``.
 
-    ``changed`` maps the pks of rows whose serialized data differs from what was last sent
-    (and of every entering row) to their new data.
+    ``rows`` maps every pk of ``new`` to its serialized row; ``changed`` holds the pks of
+    rows whose serialized data differs from what was last sent.
     """
     new_set = set(new)
     current = [pk for pk in old if pk in new_set]
@@ -75,11 +76,11 @@ def diff(
             kind = "enter"
         at = current.index(new[i - 1]) + 1 if i else 0
         current.insert(at, pk)
-        changes.append(Change(kind, pk, at, changed.get(pk)))
+        changes.append(Change(kind, pk, at, rows[pk]))
     # Moved and entered rows are now in place: ``current == new``. Stable rows whose data
     # changed are updated where they stand.
     changes += [
-        Change("update", pk, i, changed[pk])
+        Change("update", pk, i, rows[pk])
         for i, pk in enumerate(new)
         if pk in stable_rows and pk in changed
     ]

@@ -94,10 +94,11 @@ class LiveList:
             runner, self.message, self.rows.keys(), dirty, joining is not None
         )
         changed = {
-            pk: row
+            pk
             for pk, row in evaluation.serialized.items()
-            if pk not in self.rows or self.rows[pk] != row
+            if pk in self.rows and self.rows[pk] != row
         }
+        rows = {pk: evaluation.serialized.get(pk, self.rows.get(pk)) for pk in evaluation.order}
         wire_pks = {**self.wire_pks, **evaluation.wire_pks}
         count_key = {"count": evaluation.count} if evaluation.paginated else {}
         messages = [
@@ -108,7 +109,7 @@ class LiveList:
                 "row": change.row,
                 **count_key,
             }
-            for change in diff(self.order, evaluation.order, changed)
+            for change in diff(self.order, evaluation.order, rows, changed)
         ]
         if not messages and evaluation.paginated and evaluation.count != self.count:
             messages.append({"change": "count", "pk": None, "index": None, "row": None})
@@ -116,9 +117,7 @@ class LiveList:
         for subscriber in self.subscribers:
             for message in messages:
                 subscriber.queue(message)
-        self.rows = {
-            pk: evaluation.serialized.get(pk, self.rows.get(pk)) for pk in evaluation.order
-        }
+        self.rows = rows
         self.wire_pks = {pk: wire_pks[pk] for pk in evaluation.order}
         self.order, self.count = evaluation.order, evaluation.count
         if joining is not None:

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.db import models, transaction
 
-from djangochannelsrestframework.live.announce import announce, is_watched
+# The module, not its names: ``live.announce`` imports ``observer.sending`` in turn.
+from djangochannelsrestframework.live import announce as live
 from djangochannelsrestframework.observer.model_observer import (
     Action,
     ModelObserver,
@@ -35,7 +36,7 @@ def notify(
     for instance in instances:
         for observer in observers_for(type(instance)):
             observer.database_event(instance, action, using)
-        announce(instance, using)
+        live.announce(instance, using)
 
 
 _OldGroups = dict[Any, dict[ModelObserver, frozenset[str]]]
@@ -67,7 +68,7 @@ class ObservableQuerySet(models.QuerySet[Any]):
     """A queryset whose bulk writes notify model observers (one message per object)."""
 
     def update(self, **kwargs: Any) -> int:
-        if not observers_for(self.model) and not is_watched(self.model):
+        if not observers_for(self.model) and not live.is_watched(self.model):
             return super().update(**kwargs)
         with transaction.atomic(using=self.db):
             pks = list(self.values_list("pk", flat=True))

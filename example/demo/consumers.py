@@ -1,5 +1,6 @@
 """The demo's users API: every CRUD action on Django's users over one WebSocket, lists that
-page, search and order, and live updates of the users a client subscribes to."""
+page, search and order, live lists (``subscribe_list``) and live updates of the users a
+client subscribes to."""
 
 from django.contrib.auth.models import User
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -9,6 +10,7 @@ from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import (
     CreateModelMixin,
     DeleteModelMixin,
+    LiveListMixin,
     PaginatedModelListMixin,
     PatchModelMixin,
     RetrieveModelMixin,
@@ -26,6 +28,7 @@ class UserPagination(WebsocketLimitOffsetPagination):
 
 
 class UserConsumer(
+    LiveListMixin,
     ObserverModelInstanceMixin,
     PaginatedModelListMixin,
     RetrieveModelMixin,
@@ -42,3 +45,5 @@ class UserConsumer(
     search_fields = ["username", "email"]
     ordering_fields = ["id", "username", "email"]
     ordering = ["id"]
+    # Every user sees the same users: subscribers with equal messages share one live list.
+    live_list_user_independent = True

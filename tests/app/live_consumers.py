@@ -52,6 +52,7 @@ class OwnLiveItemConsumer(LiveListMixin, PaginatedModelListMixin, GenericAsyncAP
     permission_classes = [IsAuthenticated]
     filter_backends = (OrderingFilter,)
     ordering_fields = ["score", "id"]
+    live_list_dependencies = (LiveTag,)
 
     def get_queryset(self, **kwargs):
         return LiveItem.objects.select_related("tag").filter(owner=self.scope["user"])
