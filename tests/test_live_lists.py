@@ -212,6 +212,23 @@ async def test_an_unpaginated_list_over_the_row_limit_is_refused(settings):
     await client.disconnect()
 
 
+async def test_a_list_that_grows_past_the_row_limit_ends_with_a_400(settings):
+    """An unpaginated list that outgrows ``MAX_LIVE_LIST_ROWS`` ends with one 400 reply."""
+    settings.DJANGO_CHANNELS_REST_API = {"MAX_LIVE_LIST_ROWS": 2}
+    await LiveItem.objects.acreate(name="one")
+    client = await connect(UnpaginatedLiveItemConsumer)
+    await ask(client, action="subscribe_list", request_id=4)
+    await LiveItem.objects.acreate(name="two")
+    assert (await next_change(client))["change"] == "enter"
+    await LiveItem.objects.acreate(name="three")
+    ended = await client.receive_json_from(timeout=10)
+    assert (ended["request_id"], ended["response_status"], ended["data"]) == (4, 400, None)
+    assert "more than 2 rows" in ended["errors"][0]
+    await LiveItem.objects.acreate(name="four")
+    assert await client.receive_nothing(timeout=0.3)
+    await client.disconnect()
+
+
 async def test_live_lists_count_against_max_subscriptions(settings):
     """A live list is a subscription: one more than ``MAX_SUBSCRIPTIONS`` gets a 429."""
     settings.DJANGO_CHANNELS_REST_API = {"MAX_SUBSCRIPTIONS": 2}

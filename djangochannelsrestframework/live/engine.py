@@ -27,7 +27,7 @@ from rest_framework import status
 from djangochannelsrestframework.db import database_sync_to_async
 from djangochannelsrestframework.live.announce import MESSAGE_TYPE, group_name
 from djangochannelsrestframework.live.diff import diff
-from djangochannelsrestframework.live.evaluate import TooManyRows, evaluate
+from djangochannelsrestframework.live.evaluate import Evaluation, TooManyRows, evaluate
 from djangochannelsrestframework.settings import api_settings
 
 logger = logging.getLogger("djangochannelsrestframework.live")
@@ -85,14 +85,20 @@ class LiveList:
             dirty |= pks
         return affected, dirty
 
+    def evaluate(self, runner: Any, dirty: set[Any] | None, with_reply: bool) -> Evaluation:
+        """Run the list's query as ``runner``'s ``list`` would (in the database thread)."""
+        return evaluate(runner, self.message, self.rows.keys(), dirty, with_reply)
+
     async def refresh(
         self, runner: Any, dirty: set[Any] | None, joining: Subscriber | None = None
     ) -> None:
-        """Run the list's query and queue the changes for its subscribers (and, for
-        ``joining``, the snapshot of the new state). The caller holds ``lock``."""
-        evaluation = await database_sync_to_async(evaluate)(
-            runner, self.message, self.rows.keys(), dirty, joining is not None
-        )
+        """Run the list's query and queue the changes; the caller holds ``lock``."""
+        evaluation = await database_sync_to_async(self.evaluate)(runner, dirty, joining is not None)
+        self.apply(evaluation, joining)
+
+    def apply(self, evaluation: Evaluation, joining: Subscriber | None = None) -> None:
+        """Queue the changes from the last state to ``evaluation`` for the subscribers (and,
+        for ``joining``, the snapshot of the new state); the caller holds ``lock``."""
         changed = {
             pk
             for pk, row in evaluation.serialized.items()
@@ -284,32 +290,58 @@ class LiveListEngine:
         while self.pending:
             await asyncio.sleep(api_settings.LIVE_LIST_BATCH_WINDOW)
             pending, self.pending = self.pending, {}
+            affected = []
             for live_list in list(self.lists.values()):
-                affected, dirty = live_list.dirty_rows(pending)
-                if affected:
-                    await self._refresh(live_list, dirty)
+                is_affected, dirty = live_list.dirty_rows(pending)
+                if is_affected:
+                    affected.append((live_list, dirty))
+            if affected:
+                await self._refresh(affected)
             self.batches += 1
 
-    async def _refresh(self, live_list: LiveList, dirty: set[Any] | None) -> None:
-        ended = 0
-        async with live_list.lock:
-            if live_list.closed or not live_list.subscribers:
-                return
-            runner = live_list.subscribers[0].consumer
-            try:
-                await live_list.refresh(runner, _typed(live_list, dirty))
-            except TooManyRows as exc:
-                # The list grew past MAX_LIVE_LIST_ROWS: its subscribers are told to page.
-                ended = live_list.fail(exc.status_code, [str(exc.detail)])
+    async def _refresh(self, affected: list[tuple[LiveList, set[Any] | None]]) -> None:
+        """Re-run the affected lists in one hop to the database thread, holding their locks
+        (a subscribe holds one lock at a time and only one batch runs, so none deadlocks)."""
+        ended: list[tuple[LiveList, int]] = []
+        async with contextlib.AsyncExitStack() as stack:
+            for live_list, _ in affected:
+                await stack.enter_async_context(live_list.lock)
+            work = [
+                (live_list, live_list.subscribers[0].consumer, _typed(live_list, dirty))
+                for live_list, dirty in affected
+                if not live_list.closed and live_list.subscribers
+            ]
+            results = await database_sync_to_async(_evaluate_all)(work)
+            for (live_list, _, _), result in zip(work, results, strict=True):
+                if isinstance(result, Evaluation):
+                    live_list.apply(result)
+                    continue
+                if isinstance(result, TooManyRows):
+                    # The list grew past MAX_LIVE_LIST_ROWS: its subscribers are told to page.
+                    ended.append(
+                        (live_list, live_list.fail(result.status_code, [str(result.detail)]))
+                    )
+                else:
+                    logger.error(
+                        "Live list %r could not be refreshed", live_list.key, exc_info=result
+                    )
+                    errors = ["A server error occurred."]
+                    ended.append((live_list, live_list.fail(500, errors)))
                 self._close(live_list)
-            except Exception:
-                logger.exception("Live list %r could not be refreshed", live_list.key)
-                ended = live_list.fail(
-                    status.HTTP_500_INTERNAL_SERVER_ERROR, ["A server error occurred."]
-                )
-                self._close(live_list)
-        for _ in range(ended):
-            await self._leave(live_list.labels)
+        for live_list, subscribers in ended:
+            for _ in range(subscribers):
+                await self._leave(live_list.labels)
+
+
+def _evaluate_all(work: list[tuple[LiveList, Any, set[Any] | None]]) -> list[Any]:
+    """Each list's evaluation, or the exception that stopped it (the others still run)."""
+    results: list[Any] = []
+    for live_list, runner, dirty in work:
+        try:
+            results.append(live_list.evaluate(runner, dirty, False))
+        except Exception as exc:
+            results.append(exc)
+    return results
 
 
 def _hashable(pk: Any) -> Any:
