@@ -9,6 +9,7 @@ import contextlib
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.db.backends.utils import CursorWrapper
 
@@ -16,6 +17,8 @@ from djangochannelsrestframework.live.engine import get_engine
 from tests.app.live_consumers import (
     LiveItemConsumer,
     OwnLiveItemConsumer,
+    PagedLiveItemConsumer,
+    ThrottledLiveItemConsumer,
     UnpaginatedLiveItemConsumer,
 )
 from tests.app.models import LiveItem, LiveTag
@@ -315,3 +318,67 @@ async def test_queries_per_change_do_not_grow_with_subscribers():
     for client in clients:
         await client.disconnect()
     await asyncio.sleep(0)
+
+
+async def test_a_subscriber_joining_a_shared_list_gets_its_current_state():
+    """The second subscriber of a list (same message) gets a snapshot equal to ``list`` now,
+    and both get the same messages afterwards."""
+    await LiveItem.objects.acreate(name="a", score=1)
+    first = await connect(LiveItemConsumer)
+    message = {"query": {"ordering": "-score,id"}, "limit": 2}
+    await ask(first, action="subscribe_list", request_id=1, **message)
+    top = await LiveItem.objects.acreate(name="b", score=5)
+    assert (await next_change(first))["pk"] == top.pk
+    second = await connect(LiveItemConsumer)
+    listed = await ask(second, action="list", **message)
+    joined = await ask(second, action="subscribe_list", request_id=2, **message)
+    assert joined["data"] == listed["data"] and len(listed["data"]["results"]) == 2
+    third = await LiveItem.objects.acreate(name="c", score=9)
+    for client in (first, second):
+        assert [(await next_change(client))["change"] for _ in range(2)] == ["leave", "enter"]
+    assert (await ask(second, action="list", **message))["data"]["results"][0]["id"] == third.pk
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def test_drf_page_number_pagination_keeps_its_page_and_count():
+    """With ``PageNumberPagination`` the snapshot is the page's reply; rows leave page 2 as
+    deletes shift it, and a page past the end is an empty window with the new count."""
+    items = [await LiveItem.objects.acreate(name=f"item {i}") for i in range(4)]
+    client = await connect(PagedLiveItemConsumer)
+    reply = await ask(client, action="subscribe_list", query={"page": 2})
+    assert reply["data"] == {
+        "count": 4,
+        "next": None,
+        "previous": "/ws/",
+        "results": [row(items[2]), row(items[3])],
+    }
+    await items[0].adelete()
+    assert await next_change(client) == {
+        "change": "leave",
+        "pk": items[2].pk,
+        "index": 0,
+        "row": None,
+        "count": 3,
+    }
+    await items[1].adelete()
+    assert await next_change(client) == {
+        "change": "leave",
+        "pk": items[3].pk,
+        "index": 0,
+        "row": None,
+        "count": 2,
+    }
+    await client.disconnect()
+
+
+async def test_throttles_apply_to_subscribe_list():
+    """A throttle on the consumer refuses the subscription past its rate (429)."""
+    cache.clear()
+    client = await connect(ThrottledLiveItemConsumer)
+    statuses = [
+        (await ask(client, action="subscribe_list", request_id=i, limit=1))["response_status"]
+        for i in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+    await client.disconnect()

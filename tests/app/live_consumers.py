@@ -2,6 +2,8 @@
 
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.throttling import AnonRateThrottle
 
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import (
@@ -14,6 +16,10 @@ from djangochannelsrestframework.pagination import WebsocketLimitOffsetPaginatio
 from djangochannelsrestframework.permissions import IsAuthenticated
 from tests.app.models import LiveItem, LiveTag
 from tests.app.serializers import LiveItemSerializer
+
+
+class TwoPerPage(PageNumberPagination):
+    page_size = 2
 
 
 class LiveItemConsumer(
@@ -56,3 +62,22 @@ class OwnLiveItemConsumer(LiveListMixin, PaginatedModelListMixin, GenericAsyncAP
 
     def get_queryset(self, **kwargs):
         return LiveItem.objects.select_related("tag").filter(owner=self.scope["user"])
+
+
+class PagedLiveItemConsumer(LiveListMixin, PaginatedModelListMixin, GenericAsyncAPIConsumer):
+    """DRF's ``PageNumberPagination`` (two a page), parameters in ``query``."""
+
+    queryset = LiveItem.objects.select_related("tag")
+    serializer_class = LiveItemSerializer
+    pagination_class = TwoPerPage
+    live_list_user_independent = True
+
+
+class TwoPerMinute(AnonRateThrottle):
+    rate = "2/min"
+
+
+class ThrottledLiveItemConsumer(LiveItemConsumer):
+    """At most two actions a minute per client."""
+
+    throttle_classes = [TwoPerMinute]
