@@ -8,9 +8,10 @@ Live lists: ``subscribers`` connections spread over ``lists`` distinct filtered 
 team each, ordered by score, 20 rows a page); each change saves one row that moves from the
 first page of one team's list to the first page of another's, and is timed from the save
 to the last message of the last subscriber of both lists; the SELECTs run meanwhile are
-counted (every list of the model is re-run, so they are counted per list too). Fan-out: the same number of connections ``subscribe_instance`` to one note; each
-change is timed from the save to the last subscriber's update. Prints medians and the
-ratio; the figures in docs/benchmarks.md come from this script.
+counted (every list of the model is re-run, so they are counted per list too). Fan-out:
+the same number of connections ``subscribe_instance`` to one note; each change is timed
+from the save to the last subscriber's update. Prints medians and the ratio; the figures
+in docs/benchmarks.md come from this script.
 """
 
 from __future__ import annotations
