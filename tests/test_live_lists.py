@@ -382,3 +382,14 @@ async def test_throttles_apply_to_subscribe_list():
     ]
     assert statuses == [201, 201, 429]
     await client.disconnect()
+
+
+async def test_disconnecting_ends_every_live_list_of_the_connection():
+    """After the last subscriber disconnects, the process holds no list and no reader."""
+    client = await connect(LiveItemConsumer)
+    await ask(client, action="subscribe_list", request_id=1, limit=2)
+    await ask(client, action="subscribe_list", request_id=2, query={"team": "blue"})
+    engine = get_engine()
+    assert (len(engine.lists), engine.reading) == (2, True)
+    await client.disconnect()
+    assert (engine.lists, engine.reading) == ({}, False)

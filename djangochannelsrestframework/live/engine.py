@@ -157,6 +157,11 @@ class LiveListEngine:
         self.batches = 0
 
     @property
+    def reading(self) -> bool:
+        """Whether the reader channel is open (it closes when the last list ends)."""
+        return self._reader is not None
+
+    @property
     def channel_layer(self) -> Any:
         return get_channel_layer(self.channel_layer_alias)
 
