@@ -393,3 +393,18 @@ async def test_disconnecting_ends_every_live_list_of_the_connection():
     assert (len(engine.lists), engine.reading) == (2, True)
     await client.disconnect()
     assert (engine.lists, engine.reading) == ({}, False)
+
+
+def test_a_live_list_consumer_without_a_queryset_is_reported():
+    """System check W101: without ``queryset`` a worker cannot know the listed model."""
+    from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+    from djangochannelsrestframework.live.checks import check_live_list_querysets
+    from djangochannelsrestframework.mixins import ListModelMixin, LiveListMixin
+
+    class Dynamic(LiveListMixin, ListModelMixin, GenericAsyncAPIConsumer):
+        def get_queryset(self, **kwargs):
+            return LiveItem.objects.all()
+
+    messages = check_live_list_querysets(consumers=[Dynamic, LiveItemConsumer])
+    assert [(m.id, m.obj) for m in messages] == [("djangochannelsrestframework.W101", Dynamic)]
+    assert "watch_model" in messages[0].hint

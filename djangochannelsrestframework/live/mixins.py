@@ -19,6 +19,7 @@ from rest_framework import status
 from djangochannelsrestframework.db import database_sync_to_async
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.exceptions import InvalidMessage
+from djangochannelsrestframework.live import checks  # noqa: F401  (registers the check)
 from djangochannelsrestframework.live.announce import model_label, watch_model
 from djangochannelsrestframework.live.engine import LiveList, Subscriber, get_engine
 from djangochannelsrestframework.live.evaluate import LIST_ACTION
