@@ -13,7 +13,8 @@ __all__ = ["check_live_list_querysets"]
 
 
 def _subclasses(cls: type) -> Iterator[type]:
-    for subclass in cls.__subclasses__():
+    subclasses: list[type] = cls.__subclasses__()
+    for subclass in subclasses:
         yield subclass
         yield from _subclasses(subclass)
 
