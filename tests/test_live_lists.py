@@ -21,7 +21,7 @@ from tests.app.live_consumers import (
     ThrottledLiveItemConsumer,
     UnpaginatedLiveItemConsumer,
 )
-from tests.app.models import LiveItem, LiveTag
+from tests.app.models import LiveItem, LiveTag, ProxyLiveItem
 from tests.helpers import ask, connect
 from tests.live_helpers import LiveClient
 
@@ -408,3 +408,12 @@ def test_a_live_list_consumer_without_a_queryset_is_reported():
     messages = check_live_list_querysets(consumers=[Dynamic, LiveItemConsumer])
     assert [(m.id, m.obj) for m in messages] == [("djangochannelsrestframework.W101", Dynamic)]
     assert "watch_model" in messages[0].hint
+
+
+async def test_changes_saved_through_a_proxy_model_are_seen():
+    """A save through a proxy of the listed model is announced as the model's change."""
+    client = await connect(LiveItemConsumer)
+    await ask(client, action="subscribe_list", request_id=1, limit=5)
+    created = await ProxyLiveItem.objects.acreate(name="by proxy")
+    assert (await next_change(client))["pk"] == created.pk
+    await client.disconnect()

@@ -21,7 +21,7 @@ from channels.layers import DEFAULT_CHANNEL_LAYER
 from django.apps import apps
 from django.db import connections, router
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import class_prepared, post_delete, post_save
 
 from djangochannelsrestframework.observer.sending import jsonable, send_group_messages
 
@@ -59,12 +59,23 @@ def watch_model(model: type[Model]) -> None:
         return
     _watched.add(concrete)
     senders = {model, concrete}
-    if apps.ready:
+    if apps.models_ready:
         senders.update(m for m in apps.get_models() if m._meta.concrete_model is concrete)
     for sender in senders:
-        uid = f"dcrf-live-{model_label(sender)}-{sender.__name__}"
-        post_save.connect(_saved, sender=sender, dispatch_uid=uid, weak=False)
-        post_delete.connect(_deleted, sender=sender, dispatch_uid=uid, weak=False)
+        _connect(sender)
+    # Proxies defined later are watched as they are created.
+    class_prepared.connect(_prepared, dispatch_uid="dcrf-live-class-prepared", weak=False)
+
+
+def _connect(sender: type[Model]) -> None:
+    uid = f"dcrf-live-{sender.__module__}.{sender.__qualname__}"
+    post_save.connect(_saved, sender=sender, dispatch_uid=uid, weak=False)
+    post_delete.connect(_deleted, sender=sender, dispatch_uid=uid, weak=False)
+
+
+def _prepared(sender: type[Model], **kwargs: Any) -> None:
+    if sender._meta.concrete_model in _watched:
+        _connect(sender)
 
 
 def _saved(sender: type[Model], instance: Model, raw: bool = False, **kwargs: Any) -> None:

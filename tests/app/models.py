@@ -168,3 +168,10 @@ class LiveItem(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+
+class ProxyLiveItem(LiveItem):
+    """Live lists: saves through a proxy are changes of ``LiveItem``."""
+
+    class Meta:
+        proxy = True
