@@ -22,11 +22,16 @@ from tests.app.live_consumers import (
     UnpaginatedLiveItemConsumer,
 )
 from tests.app.models import LiveItem, LiveTag, ProxyLiveItem
-from tests.helpers import ask, connect
+from tests.helpers import connect
 from tests.live_helpers import LiveClient
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("any_channel_layer")]
 User = get_user_model()
+
+
+async def ask(communicator, **message):
+    """The reply to ``message`` (request id 1 unless named), allowing for a loaded machine."""
+    return await communicator.request({"request_id": 1, **message}, timeout=10)
 
 
 def row(item, tag_name=None):
@@ -152,7 +157,7 @@ async def test_unsubscribe_replies_204_and_ends_the_messages():
     """After the 204 nothing of that subscription arrives; without a request id it is a 400."""
     client = await connect(LiveItemConsumer)
     await ask(client, action="subscribe_list", request_id=5, limit=5)
-    assert await client.request(action="unsubscribe_list") == {
+    assert await client.request(action="unsubscribe_list", timeout=10) == {
         "action": "unsubscribe_list",
         "request_id": None,
         "response_status": 400,
@@ -169,7 +174,7 @@ async def test_unsubscribe_replies_204_and_ends_the_messages():
 async def test_subscribe_without_a_request_id_is_a_400():
     """Change messages are matched by request id, so one is required."""
     client = await connect(LiveItemConsumer)
-    reply = await client.request(action="subscribe_list", limit=5)
+    reply = await client.request(action="subscribe_list", limit=5, timeout=10)
     assert (reply["response_status"], reply["errors"]) == (
         400,
         ['"subscribe_list" needs a "request_id".'],

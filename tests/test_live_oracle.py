@@ -206,7 +206,9 @@ async def run_oracle(seed: int) -> None:
         wanted = {}
         for i, oracle in enumerate(oracles):
             for request_id, message in messages[i].items():
-                reply = await oracle.request(action="list", request_id=request_id, **message)
+                reply = await oracle.request(
+                    {"action": "list", "request_id": request_id, **message}, timeout=10
+                )
                 assert reply["response_status"] == 200, reply
                 wanted[(i, request_id)] = reply["data"]
         return wanted
