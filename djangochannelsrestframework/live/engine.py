@@ -301,7 +301,14 @@ class LiveListEngine:
                 if is_affected:
                     affected.append((live_list, dirty))
             if affected:
-                await self._refresh(affected)
+                try:
+                    await self._refresh(affected)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # Each list's own errors are handled in ``_refresh``; this is the rest
+                    # (the database thread itself failing). The next change retries.
+                    logger.exception("Live lists: a batch of changes could not be processed")
             self.batches += 1
 
     async def _refresh(self, affected: list[tuple[LiveList, set[Any] | None]]) -> None:
