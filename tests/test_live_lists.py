@@ -154,7 +154,8 @@ async def test_a_rolled_back_transaction_sends_nothing():
 
 
 async def test_unsubscribe_replies_204_and_ends_the_messages():
-    """After the 204 nothing of that subscription arrives; without a request id it is a 400."""
+    """After the 204 nothing of that subscription arrives; without a request id it is a 400;
+    an id that is not subscribed gets a 204 too."""
     client = await connect(LiveItemConsumer)
     await ask(client, action="subscribe_list", request_id=5, limit=5)
     assert await client.request(action="unsubscribe_list", timeout=10) == {
@@ -168,6 +169,8 @@ async def test_unsubscribe_replies_204_and_ends_the_messages():
     assert (reply["response_status"], reply["data"]) == (204, None)
     await LiveItem.objects.acreate(name="unseen")
     assert await client.receive_nothing(timeout=0.5)
+    # Unsubscribing what is not subscribed ends in the same state: 204 as well.
+    assert (await ask(client, action="unsubscribe_list", request_id=99))["response_status"] == 204
     await client.disconnect()
 
 
