@@ -23,7 +23,6 @@ from djangochannelsrestframework.live import checks  # noqa: F401  (registers th
 from djangochannelsrestframework.live.announce import model_label, watch_model
 from djangochannelsrestframework.live.engine import LiveList, Subscriber, get_engine
 from djangochannelsrestframework.live.evaluate import LIST_ACTION
-from djangochannelsrestframework.observer.base_observer import check_subscription_limit
 
 if TYPE_CHECKING:
     from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
@@ -104,7 +103,7 @@ class LiveListMixin(_ConsumerBase):
         if request_id in self._live_lists:
             # A new message for the same request id replaces the subscription (a new page).
             await self._end_live_list(request_id)
-        check_subscription_limit(self, 1)
+        self.check_subscription_limit(1)
         message = {key: value for key, value in kwargs.items() if key != "action"}
         model, dependencies = await database_sync_to_async(self.get_live_list_models)(**message)
         for watched in (model, *dependencies):
