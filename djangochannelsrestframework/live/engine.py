@@ -29,6 +29,7 @@ from djangochannelsrestframework.live.announce import MESSAGE_TYPE, group_name
 from djangochannelsrestframework.live.diff import diff
 from djangochannelsrestframework.live.evaluate import Evaluation, TooManyRows, evaluate
 from djangochannelsrestframework.settings import api_settings
+from djangochannelsrestframework.types import RequestId
 
 logger = logging.getLogger("djangochannelsrestframework.live")
 
@@ -47,7 +48,7 @@ class Subscriber:
     """One ``subscribe_list`` of one connection; its messages go out in order."""
 
     consumer: Any
-    request_id: Any
+    request_id: RequestId
 
     def queue(self, data: Any, status_code: int = status.HTTP_200_OK, errors: Any = None) -> None:
         self.consumer.queue_live_list_reply(self.request_id, data, status_code, errors)

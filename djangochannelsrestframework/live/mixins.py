@@ -23,6 +23,7 @@ from djangochannelsrestframework.live import checks  # noqa: F401  (registers th
 from djangochannelsrestframework.live.announce import model_label, watch_model
 from djangochannelsrestframework.live.engine import LiveList, Subscriber, get_engine
 from djangochannelsrestframework.live.evaluate import LIST_ACTION
+from djangochannelsrestframework.types import RequestId
 
 if TYPE_CHECKING:
     from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
@@ -96,7 +97,7 @@ class LiveListMixin(_ConsumerBase):
     # Actions -------------------------------------------------------------------------------
 
     @action()
-    async def subscribe_list(self, request_id: Any = None, **kwargs: Any) -> None:
+    async def subscribe_list(self, request_id: RequestId = None, **kwargs: Any) -> None:
         """Reply (201) with what ``list`` answers, then one message per change to it."""
         if request_id is None:
             raise InvalidMessage('"subscribe_list" needs a "request_id".')
@@ -117,7 +118,7 @@ class LiveListMixin(_ConsumerBase):
         self._live_lists[request_id] = (live_list, subscriber)
 
     @action()
-    async def unsubscribe_list(self, request_id: Any = None, **kwargs: Any) -> None:
+    async def unsubscribe_list(self, request_id: RequestId = None, **kwargs: Any) -> None:
         """End the subscription ``request_id`` (204); nothing of it arrives after the reply."""
         if request_id is None:
             raise InvalidMessage('"unsubscribe_list" needs the "request_id" of the subscription.')
@@ -132,11 +133,11 @@ class LiveListMixin(_ConsumerBase):
         """Observer subscriptions plus live lists (both count against ``MAX_SUBSCRIPTIONS``)."""
         return super().get_subscription_count() + len(self._live_lists)
 
-    def forget_live_list(self, request_id: Any) -> None:
+    def forget_live_list(self, request_id: RequestId) -> None:
         """Called by the engine when it ended a list (after an error reply)."""
         self._live_lists.pop(request_id, None)
 
-    async def _end_live_list(self, request_id: Any) -> None:
+    async def _end_live_list(self, request_id: RequestId) -> None:
         entry = self._live_lists.pop(request_id, None)
         if entry is not None:
             live_list, subscriber = entry
@@ -157,7 +158,7 @@ class LiveListMixin(_ConsumerBase):
 
     def queue_live_list_reply(
         self,
-        request_id: Any,
+        request_id: RequestId,
         data: Any,
         status_code: int = status.HTTP_200_OK,
         errors: Any = None,
