@@ -41,7 +41,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
 
 SEEDS = [int(seed) for seed in os.environ.get("DCRF_LIVE_SEEDS", "1").split(",")]
-ROUNDS = int(os.environ.get("DCRF_LIVE_ROUNDS", "20"))
+ROUNDS = int(os.environ.get("DCRF_LIVE_ROUNDS", "15"))
 NAMES = ["ann", "anna", "bob", "cat", "dan", "eve", "fay", "gus"]
 
 
