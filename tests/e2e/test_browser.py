@@ -165,13 +165,14 @@ async def test_delete_leaves_no_stale_id_in_the_form(demo_server: Server, browse
     """Deleting the selected user, here or in another tab, empties the edit form."""
     first, second = await open_page(browser), await open_page(browser)
     await load(first, demo_server)
-    await first.fill("#create-username", "to delete here")
-    await first.click("#create-submit")
-    await first.fill("#create-username", "to delete elsewhere")
-    await first.click("#create-submit")
     here = first.locator("#users tbody tr", has_text="to delete here")
     elsewhere = first.locator("#users tbody tr", has_text="to delete elsewhere")
+    await first.fill("#create-username", "to delete here")
+    await first.click("#create-submit")
+    # The form clears when the reply arrives: filling it again before then could be undone.
     await here.wait_for()
+    await first.fill("#create-username", "to delete elsewhere")
+    await first.click("#create-submit")
     await elsewhere.wait_for()
 
     await here.click()
