@@ -223,8 +223,9 @@ class LiveListEngine:
                 self._reader = asyncio.ensure_future(self._read(self._channel_name))
                 self._renewer = asyncio.ensure_future(self._renew())
             for label in labels:
-                if not self._members.get(label):
-                    await self.channel_layer.group_add(group_name(label), self._channel_name)
+                # Joined again even when already a member: idempotent, and it restores a
+                # membership a channel-layer outage lost when clients subscribe again.
+                await self.channel_layer.group_add(group_name(label), self._channel_name)
                 self._members[label] = self._members.get(label, 0) + 1
 
     async def _leave(self, labels: frozenset[str]) -> None:
