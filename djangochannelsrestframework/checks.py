@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
@@ -173,3 +175,22 @@ def check_redis_pubsub_config(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 )
             )
     return messages
+
+
+@register(deploy=True)
+def check_channel_layers_reachable(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A layer that cannot be reached breaks every WebSocket, yet Django starts without it.
+
+    Only with ``check --deploy``: it connects to the layer's server, which ``migrate`` and
+    ``runserver`` should not wait for. A warning, as Django's deploy checks are: the build
+    that runs it may have no Redis; ``--fail-level WARNING`` makes it fail the command.
+    """
+    from djangochannelsrestframework.startup import unreachable_channel_layers
+
+    # A thread of its own: the check may be called where an event loop is running.
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        unreachable = executor.submit(asyncio.run, unreachable_channel_layers()).result()
+    return [
+        checks.Warning(layer.message, hint=layer.hint, id="djangochannelsrestframework.W004")
+        for layer in unreachable
+    ]

@@ -21,7 +21,17 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from channels.testing import WebsocketCommunicator
+try:
+    from channels.testing import WebsocketCommunicator
+except ModuleNotFoundError as exc:
+    # channels.testing imports Daphne (for its live-server test case) even to test in-process.
+    if exc.name != "daphne":
+        raise
+    raise ModuleNotFoundError(
+        "djangochannelsrestframework.testing uses channels.testing, which needs Daphne: "
+        'pip install daphne (or "djangochannelsrestframework[testing]").',
+        name=exc.name,
+    ) from exc
 
 __all__ = ["APICommunicator", "connected"]
 
