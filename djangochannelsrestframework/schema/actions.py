@@ -11,7 +11,6 @@ introspection cannot see comes from options given to ``@action(...)`` (see ``HOO
 from __future__ import annotations
 
 import inspect
-import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from djangochannelsrestframework.schema.fields import (
     JsonSchema,
     Mode,
     SchemaRegistry,
+    annotation_schema,
     as_json_schema,
     model_field_schema,
 )
@@ -70,34 +70,6 @@ def _option(consumer: Any, action: str, name: str, default: Any = None) -> Any:
     return consumer.get_action_option(action, name, default)
 
 
-def _annotation_schema(annotation: Any) -> JsonSchema:
-    """A JSON Schema for a parameter annotation of a custom action (plain types only)."""
-    simple = {
-        int: {"type": "integer"},
-        float: {"type": "number"},
-        str: {"type": "string"},
-        bool: {"type": "boolean"},
-        list: {"type": "array"},
-        dict: {"type": "object"},
-    }
-    if annotation in simple:
-        return dict(simple[annotation])
-    origin = typing.get_origin(annotation)
-    if origin in (list, dict):
-        return dict(simple[origin])
-    if origin in (typing.Union, types.UnionType):
-        members = [_annotation_schema(a) for a in typing.get_args(annotation)]
-        kinds: list[str] = []
-        for member in members:
-            if "type" not in member:
-                return {}
-            kinds.append(member["type"])
-        return {"type": kinds}
-    if annotation is type(None):
-        return {"type": "null"}
-    return {}
-
-
 def _signature_arguments(
     consumer: Any, action: str
 ) -> tuple[dict[str, JsonSchema], list[str], bool]:
@@ -122,7 +94,7 @@ def _signature_arguments(
             continue
         if parameter.name in consumer.reserved_message_keys:
             continue
-        schema = _annotation_schema(hints.get(parameter.name, parameter.annotation))
+        schema = annotation_schema(hints.get(parameter.name, parameter.annotation))
         if parameter.default is not parameter.empty:
             if parameter.default is None or isinstance(parameter.default, bool | int | float | str):
                 schema["default"] = parameter.default

@@ -12,6 +12,8 @@ from __future__ import annotations
 import decimal
 import inspect
 import re
+import types
+import typing
 from collections.abc import Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -294,6 +296,30 @@ _ANNOTATION_TYPES: Mapping[Any, JsonSchema] = {
 }
 
 
+def annotation_schema(annotation: Any) -> JsonSchema:
+    """A JSON Schema for a Python type annotation (plain types, their generics and unions).
+
+    Used for custom actions' parameters and ``SerializerMethodField`` return types; anything
+    else is described as ``{}`` (any value) rather than guessed.
+    """
+    if annotation in _ANNOTATION_TYPES:
+        return dict(_ANNOTATION_TYPES[annotation])
+    origin = typing.get_origin(annotation)
+    if origin in (list, dict):
+        return dict(_ANNOTATION_TYPES[origin])
+    if origin in (typing.Union, types.UnionType):
+        members = [annotation_schema(a) for a in typing.get_args(annotation)]
+        kinds: list[str] = []
+        for member in members:
+            if "type" not in member:
+                return {}
+            kinds.append(member["type"])
+        return {"type": kinds}
+    if annotation is type(None):
+        return {"type": "null"}
+    return {}
+
+
 def _method_field_schema(field: fields.SerializerMethodField) -> JsonSchema:
     """A ``SerializerMethodField`` is as typed as its method's return annotation."""
     parent = field.parent
@@ -304,7 +330,7 @@ def _method_field_schema(field: fields.SerializerMethodField) -> JsonSchema:
         annotation = inspect.signature(method, eval_str=True).return_annotation
     except Exception:
         return {}
-    return dict(_ANNOTATION_TYPES.get(annotation, {}))
+    return annotation_schema(annotation)
 
 
 def _instantiate(serializer_class: type) -> Any:
