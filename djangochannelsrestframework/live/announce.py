@@ -14,7 +14,6 @@ one explicitly.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from channels.layers import DEFAULT_CHANNEL_LAYER
@@ -24,6 +23,7 @@ from django.db.models import Model
 from django.db.models.signals import class_prepared, post_delete, post_save
 
 from djangochannelsrestframework.observer.sending import jsonable, send_group_messages
+from djangochannelsrestframework.observer.transactions import FlushLastBatch, collect_on_commit
 
 __all__ = ["watch_model", "is_watched", "announce", "group_name", "model_label", "MESSAGE_TYPE"]
 
@@ -87,12 +87,12 @@ def _deleted(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     announce(instance, using=kwargs.get("using"))
 
 
-class _Batch:
+class _Batch(FlushLastBatch):
     """The changed pks of one transaction on one connection, by model label."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.pks: dict[str, set[Any]] = {}
-        self.flush_callback = self.flush
 
     def add(self, label: str, pk: Any) -> None:
         self.pks.setdefault(label, set()).add(pk)
@@ -127,25 +127,6 @@ def announce(instance: Model, using: str | None = None) -> None:
         now.add(label, instance.pk)
         now.flush()
         return
-    batch: _Batch | None = getattr(connection, "_dcrf_live_batch", None)
-    # Entries are ``(savepoint ids, callback, robust)``: ours has no savepoint ids, so only
-    # a full rollback removes it, and it is kept after every ``add`` registered so far.
-    callbacks: list[Any] = connection.run_on_commit
-    index = None
-    if batch is not None:
-        index = next(
-            (
-                i
-                for i in range(len(callbacks) - 1, -1, -1)
-                if callbacks[i][1] is batch.flush_callback
-            ),
-            None,
-        )
-    if batch is None or index is None:
-        batch = _Batch()
-        connection._dcrf_live_batch = batch
-        entry: tuple[set[str], Any, bool] = (set(), batch.flush_callback, True)
-    else:
-        entry = callbacks.pop(index)
-    connection.on_commit(functools.partial(batch.add, label, instance.pk))
-    connection.run_on_commit.append(entry)
+    # The pk is read now: a deleted instance's pk is ``None`` by the time it commits.
+    pk = instance.pk
+    collect_on_commit(connection, "_dcrf_live_batch", _Batch, lambda batch: batch.add(label, pk))

@@ -10,9 +10,9 @@ state — and sends every message in one round trip to the channel layer.
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from django.db import connections
@@ -72,14 +72,69 @@ def deliver(events: list[ObservedEvent]) -> None:
         send_group_messages(messages, alias)
 
 
-class CommitBatch:
-    """The events of one transaction on one connection, collected as they commit."""
+class FlushLastBatch:
+    """What one transaction's ``on_commit`` callbacks collected, sent by one flush callback.
+
+    Subclasses say what is collected (``add``) and how it is sent (``flush``);
+    ``collect_on_commit`` keeps the flush after every collecting callback.
+    """
 
     def __init__(self) -> None:
-        self.committed: list[ObservedEvent] = []
         # The callback Django keeps for our flush, found by identity: rolling back a
         # savepoint rebuilds the connection's entries, so the tuples change, not this.
         self.flush_callback = self.flush
+
+    def flush(self) -> None:
+        raise NotImplementedError
+
+    def entry_index(self, callbacks: list[Any]) -> int | None:
+        """Where this batch's flush is in ``run_on_commit``, if it is still there.
+
+        ``collect_on_commit`` keeps it last, so the tail is checked first: a transaction
+        with many events (a bulk update) does not rescan the list for each one.
+        """
+        for index in range(len(callbacks) - 1, -1, -1):
+            if callbacks[index][1] is self.flush_callback:
+                return index
+        return None
+
+
+_Batch = TypeVar("_Batch", bound=FlushLastBatch)
+
+
+def collect_on_commit(
+    connection: Any, attribute: str, new_batch: Callable[[], _Batch], add: Callable[[_Batch], None]
+) -> None:
+    """Call ``add(batch)`` when the transaction on ``connection`` commits, then flush.
+
+    The batch is the transaction's (kept on the connection as ``attribute``); ``add`` is
+    registered as its own ``on_commit`` callback, so Django forgets it if its savepoint is
+    rolled back, and the batch's flush is moved after it.
+    """
+    batch: _Batch | None = getattr(connection, attribute, None)
+    # ``list[Any]``: Django's stubs still describe 2-tuples, but entries are
+    # ``(savepoint ids, callback, robust)``.
+    callbacks: list[Any] = connection.run_on_commit
+    index = batch.entry_index(callbacks) if batch is not None else None
+    if batch is None or index is None:
+        # The first change of this transaction (a full rollback empties the list).
+        batch = new_batch()
+        setattr(connection, attribute, batch)
+        # No savepoint ids: only a full rollback removes the flush.
+        entry: tuple[set[str], Any, bool] = (set(), batch.flush_callback, True)
+    else:
+        entry = callbacks.pop(index)
+    connection.on_commit(functools.partial(add, batch))
+    # The flush goes after every callback registered so far.
+    connection.run_on_commit.append(entry)
+
+
+class CommitBatch(FlushLastBatch):
+    """The events of one transaction on one connection, collected as they commit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.committed: list[ObservedEvent] = []
 
     def add(self, event: ObservedEvent) -> None:
         self.committed.append(event)
@@ -88,17 +143,6 @@ class CommitBatch:
         events, self.committed = self.committed, []
         deliver(events)
 
-    def entry_index(self, callbacks: list[Any]) -> int | None:
-        """Where this batch's flush is in ``run_on_commit``, if it is still there.
-
-        ``schedule`` keeps it last, so the tail is checked first: a transaction with many
-        events (a bulk update) does not rescan the list for each one.
-        """
-        for index in range(len(callbacks) - 1, -1, -1):
-            if callbacks[index][1] is self.flush_callback:
-                return index
-        return None
-
 
 def schedule(event: ObservedEvent, using: str) -> None:
     """Deliver ``event`` when the transaction on ``using`` commits (now, in autocommit)."""
@@ -106,19 +150,4 @@ def schedule(event: ObservedEvent, using: str) -> None:
     if not connection.in_atomic_block:
         deliver([event])
         return
-    batch: CommitBatch | None = getattr(connection, "_dcrf_commit_batch", None)
-    # ``list[Any]``: Django's stubs still describe 2-tuples, but entries are
-    # ``(savepoint ids, callback, robust)``.
-    callbacks: list[Any] = connection.run_on_commit
-    index = batch.entry_index(callbacks) if batch is not None else None
-    if batch is None or index is None:
-        # The first event of this transaction (a full rollback empties the list).
-        batch = CommitBatch()
-        connection._dcrf_commit_batch = batch
-        # No savepoint ids: only a full rollback removes the flush.
-        entry: tuple[set[str], Any, bool] = (set(), batch.flush_callback, True)
-    else:
-        entry = callbacks.pop(index)
-    connection.on_commit(functools.partial(batch.add, event))
-    # The flush goes after every event callback registered so far.
-    connection.run_on_commit.append(entry)
+    collect_on_commit(connection, "_dcrf_commit_batch", CommitBatch, lambda batch: batch.add(event))
