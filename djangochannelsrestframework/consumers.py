@@ -23,6 +23,7 @@ from django.db import IntegrityError
 from rest_framework.exceptions import APIException, MethodNotAllowed, PermissionDenied
 
 from djangochannelsrestframework import encoders, limits, membership
+from djangochannelsrestframework.access import PermissionChecksMixin
 from djangochannelsrestframework.actions import ActionTableMixin, APIConsumerMetaclass
 from djangochannelsrestframework.db import (
     close_old_connections_at_most_every,
@@ -37,11 +38,10 @@ from djangochannelsrestframework.exceptions import (
 )
 from djangochannelsrestframework.layers import LayerOutageMixin
 from djangochannelsrestframework.observer.subscriptions import SubscriptionsMixin
-from djangochannelsrestframework.permissions import ensure_base_permission, permission_denied
 from djangochannelsrestframework.protocol import envelope
 from djangochannelsrestframework.scope_utils import ensure_async, request_from_scope
 from djangochannelsrestframework.send_timeout import SendTimeoutMixin
-from djangochannelsrestframework.settings import SettingDefault, api_settings
+from djangochannelsrestframework.settings import api_settings
 from djangochannelsrestframework.tasks import DetachedTasksMixin
 from djangochannelsrestframework.throttling import ThrottlingMixin
 from djangochannelsrestframework.types import ActionResult, Message, Receive, RequestId, Scope, Send
@@ -55,10 +55,6 @@ if TYPE_CHECKING:
     from djangochannelsrestframework.views import view_as_consumer as view_as_consumer
 
 logger = logging.getLogger("djangochannelsrestframework.consumers")
-
-
-#: How many lists of permission classes a connection keeps instances of.
-_PERMISSION_CACHE_SIZE = 16
 
 __all__ = [
     "APIConsumerMetaclass",
@@ -84,6 +80,7 @@ __all__ = [
 
 class AsyncAPIConsumer(
     ActionTableMixin,
+    PermissionChecksMixin,
     ThrottlingMixin,
     DetachedTasksMixin,
     SubscriptionsMixin,
@@ -99,7 +96,6 @@ class AsyncAPIConsumer(
     of the channel layer does not end the connection (``layers.LayerOutageMixin``).
     """
 
-    permission_classes: Any = SettingDefault("DEFAULT_PERMISSION_CLASSES")
     #: Channel-layer groups joined on connect (Channels' attribute); a set per instance.
     groups: Any = ()
 
@@ -107,8 +103,6 @@ class AsyncAPIConsumer(
         super().__init__(*args, **kwargs)
         self._init_arguments = (args, kwargs)
         self._serving = False
-        self._permissions_cache: dict[int, tuple[Any, list[Any]]] = {}
-        self._scope_request: tuple[Any, Any, Any] | None = None
         self.groups = set(self.groups or ())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -185,46 +179,6 @@ class AsyncAPIConsumer(
         ):
             self.groups.discard(name)
 
-    # Permissions ---------------------------------------------------------------------------
-
-    def get_permissions(self, action: str, **kwargs: Any) -> list[Any]:
-        """The permission instances that apply to ``action``.
-
-        ``@action(permission_classes=[...])`` replaces the consumer's list for that action.
-        DRF permission classes are wrapped so they can be used as they are. Instances are
-        created once per connection and list of classes, not for every message.
-        """
-        permission_classes = self.get_action_option(
-            action, "permission_classes", self.permission_classes
-        )
-        cached = self._permissions_cache.get(id(permission_classes))
-        if cached is None or cached[0] is not permission_classes:
-            if len(self._permissions_cache) >= _PERMISSION_CACHE_SIZE:
-                # A ``permission_classes`` property may build a new list each time.
-                self._permissions_cache.clear()
-            cached = (permission_classes, [ensure_base_permission(p) for p in permission_classes])
-            self._permissions_cache[id(permission_classes)] = cached
-        return cached[1]
-
-    def get_scope_request(self) -> Any:
-        """A Django request describing this connection's handshake (built once, and again
-        only if the scope's user changes, e.g. after ``login()``)."""
-        user = self.scope.get("user")
-        cached = self._scope_request
-        if cached is None or cached[0] is not self.scope or cached[1] is not user:
-            cached = (self.scope, user, request_from_scope(self.scope))
-            self._scope_request = cached
-        return cached[2]
-
-    async def check_permissions(self, action: str, **kwargs: Any) -> None:
-        """Raise ``PermissionDenied`` unless every permission allows ``action``."""
-        for permission in self.get_permissions(action=action, **kwargs):
-            allowed = await ensure_async(permission.has_permission)(
-                scope=self.scope, consumer=self, action=action, **kwargs
-            )
-            if not allowed:
-                raise permission_denied(permission)
-
     # The request pipeline: parse, check, run, finalize ----------------------------------
 
     async def receive(
@@ -242,7 +196,7 @@ class AsyncAPIConsumer(
         """The decoded JSON of a frame; raises ``MessageTooLarge`` (413) for a frame over
         ``get_max_message_size()`` and ``InvalidMessage`` (400) for binary or bad JSON, or
         JSON nested deeper than ``MAX_JSON_DEPTH`` (``limits.check_nesting``)."""
-        if self._frame_too_large(text_data, bytes_data):
+        if limits.frame_exceeds(text_data, bytes_data, self.get_max_message_size()):
             raise MessageTooLarge()
         if text_data is None:
             raise InvalidMessage("Binary frames are not supported; send JSON text.")
@@ -348,18 +302,6 @@ class AsyncAPIConsumer(
     def get_max_message_size(self) -> int | None:
         """Largest frame (bytes) that is parsed; ``None`` for no limit."""
         return cast("int | None", api_settings.MAX_MESSAGE_SIZE)
-
-    def _frame_too_large(self, text_data: str | None, bytes_data: bytes | None) -> bool:
-        limit = self.get_max_message_size()
-        if limit is None:
-            return False
-        if bytes_data is not None:
-            return len(bytes_data) > limit
-        assert text_data is not None
-        # A character is at least one byte: only count bytes when it could matter.
-        return len(text_data) > limit or (
-            len(text_data) * 4 > limit and len(text_data.encode("utf-8")) > limit
-        )
 
     # Errors and replies --------------------------------------------------------------------
 

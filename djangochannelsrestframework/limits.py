@@ -22,6 +22,7 @@ __all__ = [
     "MAX_DATABASE_INTEGER",
     "LOG_QUOTE_LENGTH",
     "check_nesting",
+    "frame_exceeds",
     "nesting_exceeds",
     "check_request_id",
     "check_database_integer",
@@ -78,6 +79,17 @@ def check_nesting(content: Any, text: str | bytes | None = None) -> None:
             return
     if nesting_exceeds(content, limit):
         raise too_deep()
+
+
+def frame_exceeds(text_data: str | None, bytes_data: bytes | None, limit: int | None) -> bool:
+    """Whether a WebSocket frame is larger than ``limit`` bytes (``None``: no limit)."""
+    if limit is None:
+        return False
+    if bytes_data is not None:
+        return len(bytes_data) > limit
+    text = text_data or ""
+    # A character is at least one byte: only count bytes when it could matter.
+    return len(text) > limit or (len(text) * 4 > limit and len(text.encode("utf-8")) > limit)
 
 
 def too_deep() -> InvalidMessage:
