@@ -21,7 +21,7 @@ from typing import Any
 
 from rest_framework import status
 
-from djangochannelsrestframework import encoders
+from djangochannelsrestframework import encoders, limits
 from djangochannelsrestframework.protocol import WS_1011_INTERNAL_ERROR, envelope
 from djangochannelsrestframework.settings import api_settings
 
@@ -212,9 +212,9 @@ class Demultiplexer:
 
     async def receive(self, text: str | None, data: bytes | None) -> None:
         """Forward a frame's payload to its stream, or answer why it cannot be."""
-        limit = api_settings.MAX_MESSAGE_SIZE
-        size = len(text.encode("utf-8")) if text is not None else len(data or b"")
-        if limit is not None and size > limit:
+        # The same test as ``AsyncAPIConsumer.parse_frame``: bytes are counted only when
+        # the length in characters leaves it open.
+        if limits.frame_exceeds(text, data, api_settings.MAX_MESSAGE_SIZE):
             await self.reply_error(None, None, ["Message too large."], 413)
             return
         if text is None:
