@@ -120,6 +120,8 @@ def check_redis_socket_timeout(app_configs: Any = None, **kwargs: Any) -> list[C
     ``RedisPubSubChannelLayer`` is not affected: its reader polls with a short timeout of
     its own.
     """
+    from djangochannelsrestframework.startup import describe_redis_host
+
     if _redis_default_socket_timeout() is None:
         return []
     messages: list[CheckMessage] = []
@@ -130,8 +132,10 @@ def check_redis_socket_timeout(app_configs: Any = None, **kwargs: Any) -> list[C
         for host in _hosts_without_socket_timeout(config):
             messages.append(
                 checks.Warning(
-                    f"Channel layer {alias!r}: Redis host {host!r} uses redis-py's default "
-                    "5-second socket timeout, which disconnects idle WebSocket consumers.",
+                    # Described as the start-up check does: a URL's password masked.
+                    f"Channel layer {alias!r}: Redis host {describe_redis_host(host)} uses "
+                    "redis-py's default 5-second socket timeout, which disconnects idle "
+                    "WebSocket consumers.",
                     hint=(
                         'Give each host as a dict with "socket_timeout": None, e.g. '
                         '"hosts": [{"address": "redis://127.0.0.1:6379/0", '

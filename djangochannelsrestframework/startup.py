@@ -65,16 +65,17 @@ def describe_address(config: dict[str, Any]) -> str:
     layer_config = config.get("CONFIG") or {}
     if "channels_redis" in str(config.get("BACKEND", "")):
         hosts = layer_config.get("hosts") or ["redis://localhost:6379"]
-        return ", ".join(_describe_redis_host(host) for host in hosts)
+        return ", ".join(describe_redis_host(host) for host in hosts)
     if not layer_config:
         return "its default address"
     return "CONFIG " + ", ".join(sorted(map(str, layer_config)))
 
 
-def _describe_redis_host(host: Any) -> str:
+def describe_redis_host(host: Any) -> str:
+    """One channels_redis ``hosts`` entry as ``host:port`` or a URL, its password masked."""
     if isinstance(host, dict):
         if "address" in host:
-            return _describe_redis_host(host["address"])
+            return describe_redis_host(host["address"])
         if "sentinels" in host:
             sentinels = ", ".join(f"{h}:{p}" for h, p in host["sentinels"])
             return f"sentinels {sentinels} (master {host.get('master_name')!r})"

@@ -30,6 +30,14 @@ def test_a_host_url_without_socket_timeout_is_warned_about_with_the_fix():
     assert '"socket_timeout": None' in messages[0].hint
 
 
+def test_the_socket_timeout_warning_does_not_show_the_password():
+    """W001 names the host as the start-up check does, with a URL's password masked."""
+    with override_settings(CHANNEL_LAYERS=layers("redis://user:s3cret@127.0.0.1:6379/0")):
+        messages = check_redis_socket_timeout()
+    assert "s3cret" not in messages[0].msg
+    assert "redis://user:***@127.0.0.1:6379/0" in messages[0].msg
+
+
 def test_the_pubsub_layer_needs_no_socket_timeout():
     """The pub/sub layer polls with its own short timeout, so a plain URL host is fine."""
     with override_settings(CHANNEL_LAYERS=layers("redis://127.0.0.1:6379/0", backend=PUBSUB)):
