@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from typing import Any
 from channels.layers import DEFAULT_CHANNEL_LAYER, get_channel_layer
 from rest_framework import status
 
+from djangochannelsrestframework import membership
 from djangochannelsrestframework.db import database_sync_to_async
+from djangochannelsrestframework.layers import ResilientChannelLayer
 from djangochannelsrestframework.live.announce import MESSAGE_TYPE, group_name
 from djangochannelsrestframework.live.diff import diff
 from djangochannelsrestframework.live.evaluate import Evaluation, TooManyRows, evaluate
@@ -156,6 +159,8 @@ class LiveListEngine:
         self._flusher: asyncio.Task[None] | None = None
         #: Batches processed so far (tests and benchmarks wait on it).
         self.batches = 0
+        #: ``time.monotonic()`` when the reader lost the channel layer, until it is back.
+        self.layer_interrupted_since: float | None = None
 
     @property
     def reading(self) -> bool:
@@ -164,7 +169,27 @@ class LiveListEngine:
 
     @property
     def channel_layer(self) -> Any:
-        return get_channel_layer(self.channel_layer_alias)
+        """The layer, resilient as a consumer's (``layers.py``): a group operation while it is
+        down raises ``ChannelLayerUnavailable`` (a 503 to the subscriber), and the reader
+        waits out an outage, then rejoins ``groups`` and calls ``layer_resumed``."""
+        layer = get_channel_layer(self.channel_layer_alias)
+        return ResilientChannelLayer(layer, self.channel_layer_alias, consumer=self)
+
+    @property
+    def groups(self) -> list[str]:
+        """The groups the reader is in (rejoined after an outage)."""
+        return [group_name(label) for label in self._members]
+
+    async def layer_interrupted(self) -> None:
+        """The reader lost the layer; subscribers' own connections send the notices."""
+        self.layer_interrupted_since = time.monotonic()
+
+    async def layer_resumed(self) -> None:
+        """The reader is back in its groups: changes announced meanwhile were lost, so every
+        list is re-evaluated once, and its subscribers catch up without reloading."""
+        self.layer_interrupted_since = None
+        for label in list(self._members):
+            self.changed(label, None)
 
     # Subscribing ---------------------------------------------------------------------------
 
@@ -222,24 +247,37 @@ class LiveListEngine:
                 self._channel_name = await self.channel_layer.new_channel()
                 self._reader = asyncio.ensure_future(self._read(self._channel_name))
                 self._renewer = asyncio.ensure_future(self._renew())
-            for label in labels:
-                # Joined again even when already a member: idempotent, and it restores a
-                # membership a channel-layer outage lost when clients subscribe again.
-                await self.channel_layer.group_add(group_name(label), self._channel_name)
-                self._members[label] = self._members.get(label, 0) + 1
+            joined: list[str] = []
+            try:
+                for label in labels:
+                    # Joined again even when already a member: idempotent, and it restores a
+                    # membership a channel-layer outage lost when clients subscribe again.
+                    # Through the gate (``membership.py``) as consumers' joins: a storm of
+                    # subscribes cannot exhaust the layer's connection pool.
+                    await membership.group_add(
+                        self.channel_layer, group_name(label), self._channel_name
+                    )
+                    self._members[label] = self._members.get(label, 0) + 1
+                    joined.append(label)
+            except BaseException:
+                await self._leave_locked(frozenset(joined))
+                raise
 
     async def _leave(self, labels: frozenset[str]) -> None:
         async with self._membership:
-            for label in labels:
-                self._members[label] = self._members.get(label, 0) - 1
-                if self._members[label] <= 0:
-                    del self._members[label]
-                    if self._channel_name is not None:
-                        await self.channel_layer.group_discard(
-                            group_name(label), self._channel_name
-                        )
-            if not self._members:
-                await self._stop()
+            await self._leave_locked(labels)
+
+    async def _leave_locked(self, labels: frozenset[str]) -> None:
+        channel = self._channel_name
+        for label in labels:
+            self._members[label] = self._members.get(label, 0) - 1
+            if self._members[label] <= 0:
+                del self._members[label]
+                if channel is not None:
+                    # Bounded and retried; never raises (a failure is in the summary line).
+                    await membership.group_discard(self.channel_layer, group_name(label), channel)
+        if not self._members:
+            await self._stop()
 
     async def _stop(self) -> None:
         current = asyncio.current_task()
@@ -275,8 +313,12 @@ class LiveListEngine:
         while True:
             await asyncio.sleep(GROUP_RENEWAL_INTERVAL)
             async with self._membership:
+                channel = self._channel_name
+                if channel is None:
+                    continue
                 for label in self._members:
-                    await self.channel_layer.group_add(group_name(label), self._channel_name)
+                    with contextlib.suppress(Exception):  # retried at the next renewal
+                        await membership.group_add(self.channel_layer, group_name(label), channel)
 
     # Batches -------------------------------------------------------------------------------
 

@@ -101,6 +101,8 @@ class LiveListMixin(_ConsumerBase):
         """Reply (201) with what ``list`` answers, then one message per change to it."""
         if request_id is None:
             raise InvalidMessage('"subscribe_list" needs a "request_id".')
+        # A 503 while this connection's channel layer is down, as for ``subscribe_instance``.
+        self.check_channel_layer()
         if request_id in self._live_lists:
             # A new message for the same request id replaces the subscription (a new page).
             await self._end_live_list(request_id)
@@ -142,6 +144,24 @@ class LiveListMixin(_ConsumerBase):
         if entry is not None:
             live_list, subscriber = entry
             await get_engine().unsubscribe(live_list, subscriber)
+
+    async def layer_interrupted(self) -> None:
+        """Tell a client that holds live lists (and no group) that updates stopped, as
+        subscribers of instances are told (``layers.LayerOutageMixin``)."""
+        await super().layer_interrupted()
+        if self._live_lists and not self.groups:
+            await self._send_live_updates_notice(
+                503,
+                ["Live updates are interrupted; they resume by themselves. Reload after."],
+                "interrupted",
+            )
+
+    async def layer_resumed(self) -> None:
+        """Tell it that they are back; the engine re-evaluates every list once it has
+        rejoined its groups, so live lists catch up on what changed meanwhile."""
+        await super().layer_resumed()
+        if self._live_lists and not self.groups:
+            await self._send_live_updates_notice(200, [], "resumed")
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """End every live list of this connection, then disconnect as usual."""
