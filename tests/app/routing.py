@@ -5,7 +5,13 @@ from channels.routing import URLRouter
 from django.urls import path, re_path
 
 from djangochannelsrestframework.auth import TokenAuthMiddlewareStack
-from tests.app import consumers, multiplexing_consumers, observer_consumers, schema_consumers
+from tests.app import (
+    consumers,
+    live_consumers,
+    multiplexing_consumers,
+    observer_consumers,
+    schema_consumers,
+)
 
 CONSUMERS = [
     consumers.UserConsumer,
@@ -30,10 +36,15 @@ CONSUMERS = [
     schema_consumers.DeclaredConsumer,
     multiplexing_consumers.ScopeConsumer,
     multiplexing_consumers.RefusingConsumer,
+    live_consumers.LiveItemConsumer,
+    live_consumers.UnpaginatedLiveItemConsumer,
+    live_consumers.OwnLiveItemConsumer,
+    live_consumers.PagedLiveItemConsumer,
+    live_consumers.ThrottledLiveItemConsumer,
 ]
 
 #: The modules whose consumers CONSUMERS must list (tests/test_schema.py checks it).
-MODULES = [consumers, observer_consumers, schema_consumers, multiplexing_consumers]
+MODULES = [consumers, observer_consumers, schema_consumers, multiplexing_consumers, live_consumers]
 
 application = TokenAuthMiddlewareStack(
     URLRouter(

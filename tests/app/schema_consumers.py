@@ -5,18 +5,18 @@ from rest_framework import serializers
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.pagination import PageNumberPagination
 
-from djangochannelsrestframework import mixins
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
-from djangochannelsrestframework.mixins import PaginatedModelListMixin, RetrieveModelMixin
+from djangochannelsrestframework.mixins import (
+    LiveListMixin,
+    PaginatedModelListMixin,
+    RetrieveModelMixin,
+)
 from djangochannelsrestframework.observer import model_observer
 from djangochannelsrestframework.pagination import WebsocketLimitOffsetPagination
 from djangochannelsrestframework.schema import event_schema
 from tests.app.models import Book, Comment
 from tests.app.serializers import BookSerializer
-
-# The live list mixin (issue 10) when this version has it: the schema must describe it.
-_LIVE = (mixins.LiveListMixin,) if hasattr(mixins, "LiveListMixin") else ()
 
 
 class ThreePerPage(WebsocketLimitOffsetPagination):
@@ -29,7 +29,9 @@ class CommentSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "text"]
 
 
-class LibraryConsumer(*_LIVE, PaginatedModelListMixin, RetrieveModelMixin, GenericAsyncAPIConsumer):
+class LibraryConsumer(
+    LiveListMixin, PaginatedModelListMixin, RetrieveModelMixin, GenericAsyncAPIConsumer
+):
     """Books, three per page, searchable; ``rename`` and live comments."""
 
     queryset = Book.objects.order_by("id")
