@@ -11,6 +11,12 @@ an order that rotates from run to run), in fresh processes:
 * a worker process that serves nothing saves user 1 ``--changes`` times, ``--gap``
   seconds apart; every client records when each change reached it.
 
+``--observer live`` measures live lists instead (ours only: 1.3 and the floor have none):
+the S clients ``subscribe_list`` to 10 distinct lists (users filtered by a group, 20 rows a
+page; ``project.live_listed``), and each save moves user 1 between the lists of groups g1
+and g2, so the S/5 subscribers of those two lists each get one ``leave`` or ``enter`` per
+save and the others nothing (counted as "unexpected" if they get anything).
+
 Printed per row: save→first and save→last delivery (median over the changes), events
 not delivered within ``--timeout`` s of their save (lost or late), deliveries carrying
 another save's data (stale), and the servers' memory (RSS, both processes) with the S
@@ -40,6 +46,11 @@ import websockets
 
 BENCH_DIR = Path(__file__).resolve().parent
 IMPLS = ("ours", "1.3", "floor")
+#: ``--observer live``: the distinct lists (``project.live_listed.GROUPS``); user 1 moves
+#: between the lists of the two groups that follow (``MOVES[k % 2]`` is its group after
+#: save k).
+LIVE_GROUPS = [f"g{n}" for n in range(10)]
+MOVES = ("g2", "g1")
 
 
 def free_port() -> int:
@@ -95,6 +106,13 @@ class Stage:
         db = self.tmp / f"{uuid.uuid4().hex[:8]}.sqlite3"
         env = self.env(impl, "redis", "unused", db)
         script = "from project.bootstrap import setup; setup()"
+        if self.args.observer == "live":
+            # Users spread over the ten lists by pk; user 1 starts in g1.
+            script += (
+                "\nfrom django.contrib.auth.models import User"
+                "\nfor user in User.objects.all():"
+                "\n    User.objects.filter(pk=user.pk).update(last_name=f'g{user.pk % 10}')"
+            )
         subprocess.run([self.python(impl), "-c", script], cwd=BENCH_DIR, env=env, check=True)
         return db
 
@@ -128,7 +146,7 @@ class Stage:
 
             async def subscribe(k: int) -> Any:
                 async with semaphore:
-                    port = servers[k % 2][1]
+                    port = servers[(k // 10 if self.live else k) % 2][1]
                     ws = await websockets.connect(
                         f"ws://127.0.0.1:{port}/ws/observed/",
                         open_timeout=120,
@@ -136,9 +154,7 @@ class Stage:
                         compression=None,
                         max_queue=None,
                     )
-                    await ws.send(
-                        json.dumps({"action": "subscribe_instance", "pk": 1, "request_id": k})
-                    )
+                    await ws.send(json.dumps(self.subscription(k)))
                     reply = json.loads(await asyncio.wait_for(ws.recv(), 120))
                     assert reply["response_status"] == 201, reply
                     return ws
@@ -155,7 +171,9 @@ class Stage:
                     arrived = time.time()
                     message = json.loads(raw)
                     if message.get("response_status") == 200:
-                        seen.append((arrived, (message.get("data") or {}).get("email", "")))
+                        data = message.get("data") or {}
+                        tag = data.get("change" if self.live else "email", "")
+                        seen.append((arrived, str(tag)))
 
             arrivals: list[list[tuple[float, str]]] = [[] for _ in sockets]
             listeners = [
@@ -181,13 +199,44 @@ class Stage:
             delete_prefix(self.args.redis_url, prefix)
             db.unlink(missing_ok=True)
 
+    @property
+    def live(self) -> bool:
+        return bool(self.args.observer == "live")
+
+    def subscription(self, k: int) -> dict[str, Any]:
+        """Client k's subscribe message (live: to the list of group ``k % 10``)."""
+        if self.live:
+            query = {"group": LIVE_GROUPS[k % 10]}
+            return {"action": "subscribe_list", "request_id": k, "query": query, "limit": 20}
+        return {"action": "subscribe_instance", "pk": 1, "request_id": k}
+
+    def expected(self, k: int, index: int) -> str | None:
+        """What client ``index`` should be told of save ``k`` (``None``: nothing)."""
+        if not self.live:
+            return f"redis-change-{k}"
+        group = LIVE_GROUPS[index % 10]
+        if group not in MOVES:
+            return None
+        return "enter" if MOVES[k % 2] == group else "leave"
+
     def _missing(self, arrivals: list[list[tuple[float, str]]], saves: dict[int, float]) -> bool:
-        return any(len(seen) < len(saves) for seen in arrivals)
+        return any(
+            len(seen) < len(saves)
+            for i, seen in enumerate(arrivals)
+            if self.expected(0, i) is not None
+        )
 
     def worker(self, impl: str, env: dict[str, str]) -> dict[int, float]:
         """Save user 1 ``--changes`` times from a separate process; {change: save time}."""
-        module = {"floor": "project.floor_observer", "model": "project.model_observed"}.get(
-            impl if impl == "floor" else self.args.observer, "project.observed"
+        module = {
+            "floor": "project.floor_observer",
+            "model": "project.model_observed",
+            "live": "project.live_listed",
+        }.get(impl if impl == "floor" else self.args.observer, "project.observed")
+        change = (
+            f"user.last_name = {MOVES!r}[k % 2]"
+            if self.live
+            else 'user.email = f"redis-change-{k}"'
         )
         script = f"""
 import json, sys, time
@@ -198,7 +247,7 @@ from django.contrib.auth.models import User
 user = User.objects.get(pk=1)
 for k in range({self.args.changes}):
     time.sleep({self.args.gap})
-    user.email = f"redis-change-{{k}}"
+    {change}
     started = time.time()
     user.save()
     print(json.dumps({{"k": k, "t": started}}), flush=True)
@@ -217,15 +266,20 @@ for k in range({self.args.changes}):
     def figures(
         self, arrivals: list[list[tuple[float, str]]], saves: dict[int, float], memory: float
     ) -> dict[str, Any]:
-        firsts, lasts, lost, stale = [], [], 0, 0
+        firsts, lasts, lost, stale, events = [], [], 0, 0, 0
+        told = [i for i in range(len(arrivals)) if self.expected(0, i) is not None]
+        told_set = set(told)
+        unexpected = sum(len(seen) for i, seen in enumerate(arrivals) if i not in told_set)
         for k, saved in saves.items():
             times = []
-            for seen in arrivals:
+            for i in told:
+                seen = arrivals[i]
                 if len(seen) > k:
                     times.append(seen[k][0] - saved)
-                    stale += seen[k][1] != f"redis-change-{k}"
+                    stale += seen[k][1] != self.expected(k, i)
             late = [t for t in times if t > self.args.timeout]
-            lost += len(arrivals) - len(times) + len(late)
+            lost += len(told) - len(times) + len(late)
+            events += len(told)
             if times:
                 firsts.append(min(times))
                 lasts.append(max(times))
@@ -234,7 +288,8 @@ for k in range({self.args.changes}):
             "last_s": statistics.median(lasts) if lasts else None,
             "lost": lost,
             "stale": stale,
-            "events": len(arrivals) * len(saves),
+            "unexpected": unexpected,
+            "events": events,
             "memory_mib": memory,
         }
 
@@ -258,7 +313,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,4000")
     parser.add_argument("--layers", default="redis,redis-pubsub")
     parser.add_argument("--impls", default=",".join(IMPLS))
-    parser.add_argument("--observer", choices=("instance", "model"), default="instance")
+    parser.add_argument("--observer", choices=("instance", "model", "live"), default="instance")
     parser.add_argument("--changes", type=int, default=5)
     parser.add_argument("--gap", type=float, default=2.0, help="seconds between saves")
     parser.add_argument("--timeout", type=float, default=20.0, help="late after (s)")
@@ -270,6 +325,11 @@ def main() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, max(sizes) * 3)), hard))
     impls = args.impls.split(",")
+    note = ""
+    if args.observer == "live":
+        # Neither 1.3 nor the hand-written floor has live lists: there is nothing to compare.
+        impls = [impl for impl in impls if impl == "ours"] or ["ours"]
+        note = "1.3 and the floor have no live lists: ours only. "
     stage = Stage(args)
     rows: list[tuple[int, str, int, str, dict[str, Any]]] = []
     try:
@@ -287,8 +347,14 @@ def main() -> None:
                         )
     finally:
         stage.clean_up()
+    workload = (
+        "live lists: S subscribers over 10 distinct lists (20 rows a page), each save moves "
+        "a row between two of them (S/5 subscribers told, counted below)"
+        if args.observer == "live"
+        else f"{args.observer} observer"
+    )
     print(
-        f"\n{args.observer} observer, {args.changes} saves {args.gap:g} s apart from a worker "
+        f"\n{note}{workload}, {args.changes} saves {args.gap:g} s apart from a worker "
         f"process, two uvicorn processes, late = not delivered within {args.timeout:g} s\n"
     )
     print(
@@ -302,6 +368,9 @@ def main() -> None:
             f"{fmt(r['last_s'])} | {r['lost']} / {r['events']} | {r['stale']} "
             f"| {r['memory_mib']:.0f} |"
         )
+    if args.observer == "live":
+        unexpected = sum(r["unexpected"] for *_, r in rows)
+        print(f"\nmessages to subscribers of the 8 unaffected lists: {unexpected}")
 
 
 if __name__ == "__main__":
