@@ -5,6 +5,8 @@ a 503, subscribers are told that live updates stopped, and a worker's ``save()``
 After it is back: subscribers are told, their subscriptions work again without
 resubscribing (the first channel-layer call on each dead pooled connection is retried), and
 the server logged the outage once, not once per message.
+Live lists too: ``subscribe_list`` gets a 503 during the outage, and a list catches up on
+what changed meanwhile once Redis is back.
 
 The shared Redis of the test run is never touched: this test starts its own on a free port.
 """
@@ -186,4 +188,42 @@ async def test_crud_survives_a_redis_outage_and_live_updates_come_back(tmp_path)
     assert output.count("is unavailable") == 1, output
     assert output.count("is back after") == 1, output
     assert "Exception in ASGI application" not in output, output
+    assert "Traceback" not in output, output
+
+
+def is_live_update(request_id: str, pk: int, email: str) -> Any:
+    return lambda m: (
+        m["action"] == "subscribe_list"
+        and m["request_id"] == request_id
+        and (m["data"] or {}).get("change") == "update"
+        and m["data"]["pk"] == pk
+        and m["data"]["row"]["email"] == email
+    )
+
+
+async def test_live_lists_through_a_redis_outage_catch_up_by_themselves(tmp_path):
+    """A live list's socket is told of the outage, ``subscribe_list`` gets a 503 meanwhile,
+    and a worker's save made during the outage (its announcement lost) reaches the list once
+    Redis is back, without any further write or resubscribing."""
+    env = prepare_demo_database(tmp_path / "demo.sqlite3")
+    with private_redis() as redis:
+        env.update({"DCRF_CHANNEL_LAYER": "redis", "DCRF_REDIS_URL": redis.url})
+        with run_server(env=env) as server:
+            async with websockets.connect(server.ws_url()) as subscriber:
+                message = {"action": "subscribe_list", "request_id": "users", "limit": 50}
+                reply = await request(subscriber, message, timeout=WAIT)
+                assert reply["response_status"] == 201, reply
+
+                redis.stop()
+                notice = await next_message(subscriber, is_notice("interrupted"))
+                assert notice["response_status"] == 503
+                reply = await request(
+                    subscriber, {**message, "request_id": "refused"}, timeout=WAIT
+                )
+                assert (reply["request_id"], reply["response_status"]) == ("refused", 503)
+                await asyncio.to_thread(save_from_a_plain_process, env, "outage@example.com")
+
+                redis.start()
+                await next_message(subscriber, is_live_update("users", 2, "outage@example.com"))
+            output = server.output()
     assert "Traceback" not in output, output
