@@ -61,3 +61,32 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = prepare_demo_database(database)
     with run_server(env=env) as server:
         yield server
+
+
+#: Flags for Debian's Chromium on a machine with no network but loopback.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+#: How long a browser test waits for something to appear on a page.
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture
+async def browser():
+    """The system's headless Chromium (Playwright downloads no browser)."""
+    async_api = pytest.importorskip("playwright.async_api")
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip("chromium is not installed (scripts/test installs it)")
+    async with async_api.async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()

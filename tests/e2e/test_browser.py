@@ -3,41 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 
 import pytest
 
-from tests.e2e.conftest import prepare_demo_database
+from tests.e2e.conftest import TIMEOUT_MS, prepare_demo_database
 from tests.e2e.servers import Server, run_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture
-async def browser():
-    """The system's headless Chromium (Playwright downloads no browser)."""
-    async_api = pytest.importorskip("playwright.async_api")
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        pytest.skip("chromium is not installed (scripts/test installs it)")
-    async with async_api.async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def open_page(browser):
